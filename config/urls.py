@@ -1,0 +1,19 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from config.api import api
+from jiceng.core import views as core_views
+from jiceng.core.admin import admin_site
+
+urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
+    path("", include("jiceng.orgs.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin_site.urls),
+]
+
+handler403 = "jiceng.core.views.forbidden"
+handler404 = "jiceng.core.views.not_found"
+handler500 = "jiceng.core.views.server_error"

@@ -1,0 +1,27 @@
+"""Background jobs of the core: a nightly check of the audit chain."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from jiceng.core.audit import ChainReport, all_entries_in_order, verify_chain
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def verify_audit_chain() -> ChainReport:
+    """Walk the audit log every night; a broken link is logged as an error for the operators."""
+    report = verify_chain(all_entries_in_order())
+    if report.first_break is not None:
+        logger.error(
+            "Audit chain broken at entry #%s: %s",
+            report.first_break.seq,
+            report.first_break.problem,
+        )
+    else:
+        logger.info("Audit chain intact: %s entries, head %s", report.checked, report.head_hash)
+    return report

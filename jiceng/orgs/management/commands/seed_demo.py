@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from jiceng.core.errors import DomainError
+from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
+from jiceng.orgs.roles import Role
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data (the fictional 青禾区 with its units and people in every role) and "
+        "print the demo accounts. Running it again creates nothing and prints the accounts again."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            with transaction.atomic():
+                people = seed_units_and_people(self.stdout)
+        except DomainError as error:
+            raise CommandError(str(error.message)) from None
+        self._print_accounts(people)
+
+    def _print_accounts(self, people: DemoPeople) -> None:
+        rows = [
+            [
+                pgettext("demo accounts", "Role"),
+                pgettext("demo accounts", "Unit"),
+                pgettext("demo accounts", "User name"),
+                pgettext("demo accounts", "Mobile number"),
+                pgettext("demo accounts", "Password"),
+            ]
+        ]
+        for account in people.headline:
+            rows.append(
+                [
+                    str(Role(account.role).label),
+                    account.unit.name,
+                    account.user.username,
+                    account.user.phone or "-",
+                    people.password,
+                ]
+            )
+        self.stdout.write("")
+        self.stdout.write(
+            _("Demo accounts: sign in at %(url)s with the user name or the mobile number.")
+            % {"url": reverse("login")}
+        )
+        for line in _table(rows):
+            self.stdout.write(f"  {line}")
+        self.stdout.write(
+            _("All %(count)d demo accounts use the password %(password)s. The others are named:")
+            % {"count": len(people.users), "password": people.password}
+        )
+        self.stdout.write(f"  {USERNAME_HINT}")
+        self.stdout.write(
+            _("Sign in as sysadmin or district and open People (%(url)s) to see them all.")
+            % {"url": reverse("user_list")}
+        )
