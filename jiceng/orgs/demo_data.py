@@ -20,7 +20,7 @@ from typing import Protocol
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.actors import SYSTEM
 from jiceng.orgs import services
@@ -214,7 +214,7 @@ TITLES: dict[tuple[str, str], str] = {
 }
 
 # How the other accounts are named (after the unit codes without "QH-"), for the printed hint.
-USERNAME_HINT = _lazy(
+USERNAME_HINT = gettext_lazy(
     "sup-dh, insp-dh (streets, townships) · sec-dh-gx, staff-dh-gx-1 (communities, villages) · "
     "grid-dh-gx-01 (grids)"
 )

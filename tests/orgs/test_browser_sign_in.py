@@ -65,9 +65,17 @@ def test_district_admin_on_a_desktop_in_english(browser, live_server, tree, arte
     assert page.locator("#children-QH").get_by_role("link", name="东湖街道").is_visible()
     assert page.get_by_role("link", name="柳岸社区").count() == 0
     # Children load on demand (htmx) when a branch is opened.
-    page.get_by_role("button", name="Show the units under 东湖街道").click()
+    toggle = page.get_by_role("button", name="Show the units under 东湖街道")
+    toggle.click()
     page.get_by_role("link", name="柳岸社区").wait_for()
+    assert toggle.get_attribute("aria-expanded") == "true"
     page.screenshot(path=artefacts / "unit-tree-en.png", full_page=True)
+    # A second click folds the branch without asking the server again, a third unfolds it.
+    toggle.click()
+    page.get_by_role("link", name="柳岸社区").wait_for(state="hidden")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    page.get_by_role("link", name="柳岸社区").wait_for()
 
     # Switching the language from the menu keeps the page, changes the words, and is remembered.
     with page.expect_navigation():
