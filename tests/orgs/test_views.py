@@ -410,3 +410,70 @@ class TestLanguageSwitch:
         response = Client().post(reverse("set_language"), {"language": "en", "next": "/"})
         assert response.status_code == 302
         assert Client().get(reverse("set_language")).status_code == 405
+
+
+class TestPasswordChange:
+    def test_wrong_old_password_and_mismatch_are_refused(self, tree):
+        client = _signed_in(tree, Role.GRID_WORKER)
+        url = reverse("password_change")
+        bad = [
+            {
+                "old_password": "wrong",
+                "new_password1": "Fresh-start-2026",
+                "new_password2": "Fresh-start-2026",
+            },
+            {
+                "old_password": PASSWORD,
+                "new_password1": "Fresh-start-2026",
+                "new_password2": "other",
+            },
+            {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"},
+            {},
+        ]
+        for data in bad:
+            response = client.post(url, data, **ZH)
+            assert response.status_code == 200
+            assert "invalid-feedback" in response.content.decode()
+        user = User.objects.get(username="grid_worker")
+        assert user.check_password(PASSWORD)
+        good = {
+            "old_password": PASSWORD,
+            "new_password1": "Fresh-start-2026",
+            "new_password2": "Fresh-start-2026",
+        }
+        assert client.post(url, good).status_code == 302
+        user.refresh_from_db()
+        assert user.check_password("Fresh-start-2026")
+
+
+class TestLocalisedFormats:
+    def test_dates_and_numbers_follow_the_language(self, tree):
+        from django.template import Context, Template
+
+        template = Template('{% load humanize %}{{ day|date:"DATE_FORMAT" }} {{ big|intcomma }}')
+        context = Context({"day": datetime.date(2026, 2, 17), "big": 1234567})
+        with translation.override("zh-hans"):
+            assert template.render(context) == "2026年2月17日 1234567"
+        with translation.override("en"):
+            assert template.render(context) == "Feb. 17, 2026 1,234,567"
+
+    def test_times_are_shown_in_shanghai_time(self, tree):
+        from django.template import Context, Template
+
+        moment = datetime.datetime(2026, 2, 16, 16, 30, tzinfo=datetime.UTC)
+        template = Template('{{ moment|date:"Y-m-d H:i" }}')
+        assert template.render(Context({"moment": moment})) == "2026-02-17 00:30"
+
+
+class TestListQueryCounts:
+    def test_unit_pages_cost_the_same_for_many_children(self, tree, django_assert_max_num_queries):
+        from tests.factories import make_unit
+
+        client = _signed_in(tree, Role.DISTRICT_ADMIN)
+        for n in range(30):
+            make_unit(tree.street_a, "community", f"新社区{n}")
+        for url in (reverse("unit_tree"), reverse("unit_detail", args=["QH-DH"])):
+            with django_assert_max_num_queries(10):
+                assert client.get(url).status_code == 200
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse("unit_children", args=["QH-DH"])).status_code == 200
