@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "jiceng.core",
     "jiceng.orgs",
+    "jiceng.cases",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +242,11 @@ LOGGING = {
 
 # Where browser tests keep their screenshots (CI artefacts).
 ARTEFACTS_DIR = VAR_DIR / "artefacts"
+
+# --- Residents' requests ------------------------------------------------------------------------
+# Working days a resident has to confirm a resolution before the case closes as "no feedback".
+CASE_FEEDBACK_WORKING_DAYS = env.int("CASE_FEEDBACK_WORKING_DAYS", default=5)
+CASE_MAX_PHOTOS = 3
+CASE_MAX_PHOTO_BYTES = env.int("CASE_MAX_PHOTO_BYTES", default=5 * 1024 * 1024)
+# Requests one address may submit per hour through the public form and the Open311 facade.
+CASE_SUBMISSIONS_PER_HOUR = env.int("CASE_SUBMISSIONS_PER_HOUR", default=10)

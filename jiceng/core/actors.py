@@ -16,6 +16,8 @@ class Actor:
     api_key: ApiKey | None = None
     # Management commands and jobs act as the system: every check passes, every row is visible.
     system: bool = False
+    # A resident who proved, with a tracking code, that a case is theirs (no account).
+    resident: bool = False
 
     @property
     def unit(self) -> OrgUnit | None:
@@ -43,8 +45,11 @@ class Actor:
             return f"api-key:{self.api_key.name}"
         if self.system:
             return "system"
+        if self.resident:
+            return "resident"
         return str(self.user) if self.user is not None else "anonymous"
 
 
 ANONYMOUS = Actor(user=None)
 SYSTEM = Actor(user=None, system=True)
+RESIDENT = Actor(user=None, resident=True)

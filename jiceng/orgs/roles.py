@@ -71,16 +71,28 @@ class Capability:
     MANAGE_API_KEYS = "api_keys.manage"
     USE_ADMIN_SITE = "admin.use"
     MANAGE_CALENDAR = "calendar.manage"
+    CASE_HANDLE = "cases.handle"  # accept, start, reply, resolve, return, transfer, enter
+    CASE_DISPATCH = "cases.dispatch"  # dispatch, reject, merge
+    CASE_SUPERVISE = "cases.supervise"  # approve transfers, receive escalations
+    CASE_CONFIGURE = "cases.configure"  # categories, deadlines, district-wide templates
 
+
+_HANDLER = {Capability.CASE_HANDLE}
+_DISPATCHER = {Capability.CASE_HANDLE, Capability.CASE_DISPATCH}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(),
-    Role.COMMUNITY_STAFF: frozenset(),
-    Role.BRANCH_SECRETARY: frozenset(),
-    Role.STREET_SUPERVISOR: frozenset({Capability.BROWSE_UNITS}),
+    Role.GRID_WORKER: frozenset(_HANDLER),
+    Role.COMMUNITY_STAFF: frozenset(_HANDLER),
+    Role.BRANCH_SECRETARY: frozenset(_DISPATCHER),
+    Role.STREET_SUPERVISOR: frozenset(
+        {Capability.BROWSE_UNITS, Capability.CASE_SUPERVISE, *_DISPATCHER}
+    ),
     Role.DISCIPLINE_INSPECTOR: frozenset({Capability.BROWSE_UNITS}),
     Role.DISTRICT_ADMIN: frozenset(
         {
+            *_DISPATCHER,
+            Capability.CASE_SUPERVISE,
+            Capability.CASE_CONFIGURE,
             Capability.BROWSE_UNITS,
             Capability.EDIT_UNITS,
             Capability.MANAGE_USERS,

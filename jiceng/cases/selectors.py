@@ -1,0 +1,161 @@
+"""Reads of requests, always scoped to the actor (or to a resident's tracking code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from jiceng.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Category,
+    Notification,
+    ResponseTemplate,
+    Status,
+)
+from jiceng.cases.services import normalise_tracking_code
+from jiceng.core.actors import Actor
+from jiceng.core.permissions import access_object, visible
+
+LIST_RELATED = ("category", "current_unit", "area")
+
+
+def cases_visible(actor: Actor) -> QuerySet[Case]:
+    return visible(actor, Case)
+
+
+def case_get(actor: Actor, *, pk: object) -> Case:
+    return access_object(
+        actor,
+        Case,
+        queryset=Case.objects.select_related(
+            *LIST_RELATED,
+            "accepted_by_unit",
+            "resolved_by_unit",
+            "pending_transfer_to",
+            "merged_into",
+        ),
+        pk=pk,
+    )
+
+
+def case_by_tracking_code(code: str) -> Case | None:
+    """The resident's own request; the caller rate-limits lookups."""
+    cleaned = normalise_tracking_code(code)
+    if not cleaned or len(cleaned) > 16:
+        return None
+    return (
+        Case.objects.select_related(*LIST_RELATED, "merged_into")
+        .filter(tracking_code=cleaned)
+        .first()
+    )
+
+
+def _overdue_first(queryset: QuerySet[Case], now: datetime) -> QuerySet[Case]:
+    return queryset.annotate(
+        overdue=When_(
+            When(resolve_by__lt=now, then=Value(0)),
+            When(status=Status.SUBMITTED, respond_by__lt=now, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("overdue", "resolve_by", "pk")
+
+
+def worklist(actor: Actor, *, now: datetime | None = None) -> QuerySet[Case]:
+    """Open requests held by the actor's own unit, overdue first, then by deadline."""
+    unit = actor.unit
+    if unit is None:
+        return Case.objects.none()
+    queryset = cases_visible(actor).filter(current_unit=unit, status__in=OPEN_STATUSES)
+    return _overdue_first(queryset, now or timezone.now()).select_related(*LIST_RELATED)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    query: str = ""
+    status: str = ""
+    category: Category | None = None
+    unit_path: str = ""
+    overdue: bool = False
+    channel: str = ""
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    escalated: bool = False
+    open_only: bool = False
+
+
+def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None) -> QuerySet[Case]:
+    """Requests held anywhere in the actor's subtree (or a chosen unit within it), filtered."""
+    unit = actor.unit
+    if unit is None:
+        return Case.objects.none()
+    moment = now or timezone.now()
+    path = filters.unit_path if filters.unit_path.startswith(unit.path) else unit.path
+    queryset = cases_visible(actor).filter(current_path__startswith=path)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    elif filters.open_only:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    if filters.category is not None:
+        if filters.category.is_group:
+            queryset = queryset.filter(category__parent=filters.category)
+        else:
+            queryset = queryset.filter(category=filters.category)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    if filters.overdue:
+        queryset = queryset.filter(status__in=OPEN_STATUSES).filter(
+            Q(resolve_by__lt=moment) | Q(status=Status.SUBMITTED, respond_by__lt=moment)
+        )
+    if filters.escalated:
+        queryset = queryset.filter(escalation_count__gt=0)
+    if filters.submitted_from:
+        queryset = queryset.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to:
+        queryset = queryset.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.query:
+        code = normalise_tracking_code(filters.query)
+        queryset = queryset.filter(
+            Q(tracking_code=code)
+            | Q(title__icontains=filters.query)
+            | Q(address__icontains=filters.query)
+        )
+    return queryset.select_related(*LIST_RELATED).order_by("-submitted_at", "-pk")
+
+
+def timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
+    events = case.events.select_related("actor", "actor_unit", "from_unit", "to_unit")
+    if public_only:
+        events = events.filter(public=True)
+    return events.order_by("created_at", "pk")
+
+
+def response_templates(actor: Actor, case: Case | None = None) -> QuerySet[ResponseTemplate]:
+    templates = visible(actor, ResponseTemplate).filter(is_active=True)
+    if case is not None:
+        templates = templates.filter(Q(category__isnull=True) | Q(category=case.category))
+    return templates.order_by("title")
+
+
+def notifications_for(actor: Actor) -> QuerySet[Notification]:
+    return visible(actor, Notification).select_related("case").order_by("-created_at", "-pk")
+
+
+def unread_count(actor: Actor) -> int:
+    if actor.user is None:
+        return 0
+    return Notification.objects.filter(recipient=actor.user, read_at=None).count()
+
+
+def leaf_categories() -> QuerySet[Category]:
+    return (
+        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
+        .select_related("parent")
+        .order_by("parent__position", "parent__code", "position", "code")
+    )

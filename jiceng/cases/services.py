@@ -1,0 +1,825 @@
+"""Every write to cases: intake, the workflow, replies, feedback, escalation, notifications.
+
+`case_transition` is the one function that changes a case's status; it consults the transition
+table in workflow.py. The named actions (`case_accept`, `case_dispatch`, …) are thin, typed
+doors to it that add what each action needs (a target unit, a reply, feedback).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from jiceng.cases.models import (
+    LEVEL_DEPTH,
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    Category,
+    Channel,
+    CloseReason,
+    Escalation,
+    EscalationReason,
+    EventKind,
+    Feedback,
+    FeedbackChannel,
+    Notification,
+    Priority,
+    Reply,
+    Satisfaction,
+    Solved,
+    Status,
+)
+from jiceng.cases.photos import checked_photo
+from jiceng.cases.workflow import TRANSITIONS, Action, Who, target_of
+from jiceng.core import clock
+from jiceng.core.actors import Actor
+from jiceng.core.audit import audit_log
+from jiceng.core.calendar import get_calendar
+from jiceng.core.errors import Conflict, DomainError, Forbidden, validate_fields
+from jiceng.orgs.models import OrgUnit, User
+from jiceng.orgs.roles import ROLE_CAPABILITIES, Capability, UnitKind
+
+# Crockford's base32 without look-alikes: easy to read out on the phone.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACKING_LENGTH = 12  # 30**12 ≈ 5·10**17 codes (59 bits); lookups are rate-limited.
+RESIDENT_AREA_KINDS = (UnitKind.COMMUNITY, UnitKind.VILLAGE, UnitKind.GRID)
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def normalise_tracking_code(raw: str) -> str:
+    """What a resident typed, made comparable: no spaces or dashes, upper case, O→0 style fixes."""
+    cleaned = raw.strip().upper().replace("-", "").replace(" ", "")
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+
+
+# --- routing and deadlines ------------------------------------------------------------------
+def route(category: Category, area: OrgUnit) -> OrgUnit:
+    """The unit a new case goes to: the area's ancestor at the category's responsible level."""
+    depth = min(LEVEL_DEPTH[category.responsible_level], area.depth)
+    if depth == area.depth:
+        return area
+    return OrgUnit.objects.get(path=area.path[: OrgUnit.steplen * depth])
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    respond_by: datetime
+    resolve_by: datetime
+
+
+def deadlines_for(category: Category, priority: str, start: datetime) -> Deadlines:
+    calendar = get_calendar()
+    urgent = priority == Priority.URGENT
+    hours = category.urgent_respond_hours if urgent else category.respond_hours
+    days = category.urgent_resolve_days if urgent else category.resolve_days
+    return Deadlines(
+        respond_by=calendar.add_working_hours(start, hours),
+        resolve_by=calendar.add_working_days(start, days),
+    )
+
+
+# --- notifications --------------------------------------------------------------------------
+def _roles_with(capability: str) -> list[str]:
+    return [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
+
+
+def notify_unit(
+    *, unit: OrgUnit, capability: str, case: Case | None, verb: str, message: Any
+) -> list[Notification]:
+    """Tell the active staff of `unit` who hold `capability`, each in their own language.
+
+    `message` is a lazy translatable string with %(…)s fields filled from `case`.
+    """
+    recipients = (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit=unit,
+            memberships__is_active=True,
+            memberships__role__in=_roles_with(capability),
+        )
+        .distinct()
+        .only("pk", "email", "preferred_language")
+    )
+    made = []
+    for user in recipients:
+        with translation.override(user.preferred_language):
+            text = str(message) % _message_fields(case)
+        made.append(
+            Notification(
+                recipient=user, case=case, verb=verb, message=text[:300], created_at=clock.now()
+            )
+        )
+    Notification.objects.bulk_create(made)
+    if any(user.email for user in recipients):
+        from jiceng.cases.tasks import email_notifications
+
+        ids = [n.pk for n in made if n.pk is not None]
+        transaction.on_commit(lambda: email_notifications(ids))
+    return made
+
+
+def _message_fields(case: Case | None) -> dict[str, str]:
+    if case is None:
+        return {}
+    return {"code": case.tracking_code, "title": case.title, "unit": case.current_unit.name}
+
+
+# --- intake ---------------------------------------------------------------------------------
+def _clean_text(value: str, *, field: str, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("This field is required."), field=field)
+    if len(value) > limit:
+        raise DomainError(
+            _("Use at most %(limit)d characters (you wrote %(count)d).")
+            % {"limit": limit, "count": len(value)},
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    actor: Actor,
+    category: Category,
+    area: OrgUnit,
+    title: str,
+    description: str,
+    channel: str,
+    address: str = "",
+    priority: str = Priority.NORMAL,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    is_anonymous: bool = False,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    photos: Sequence[UploadedFile] = (),
+    external_id: str = "",
+    submitted_at: datetime | None = None,
+) -> Case:
+    """A new case from any channel, routed to the responsible unit with its deadlines."""
+    if channel in (Channel.PHONE, Channel.WALK_IN, Channel.IMPORT) and not (
+        actor.system or actor.has_capability(Capability.CASE_HANDLE)
+    ):
+        raise Forbidden(_("Only staff enter requests on behalf of residents."))
+    if channel not in Channel.values:
+        raise DomainError(_("Choose a valid channel."), field="channel")
+    if category.is_group or not category.is_active:
+        raise DomainError(_("Choose a specific, active category."), field="category")
+    if area.kind not in RESIDENT_AREA_KINDS or not area.is_active:
+        raise DomainError(_("Choose the community or village where the problem is."), field="area")
+    if priority not in Priority.values:
+        raise DomainError(_("Choose a valid priority."), field="priority")
+    if len(photos) > settings.CASE_MAX_PHOTOS:
+        raise DomainError(
+            _("Attach at most %(count)d photos.") % {"count": settings.CASE_MAX_PHOTOS},
+            field="photos",
+        )
+    checked = [checked_photo(photo) for photo in photos]
+    start = submitted_at or clock.now()
+    if start > clock.now() + timedelta(minutes=5):
+        raise DomainError(_("The time cannot lie in the future."), field="submitted_at")
+    holder = route(category, area)
+    due = deadlines_for(category, priority, start)
+    case = Case(
+        tracking_code=new_tracking_code(),
+        category=category,
+        priority=priority,
+        title=_clean_text(title, field="title", limit=100),
+        description=_clean_text(description, field="description", limit=4000),
+        address=_clean_text(address, field="address", limit=200, required=False),
+        area=area,
+        area_path=area.path,
+        latitude=latitude,
+        longitude=longitude,
+        channel=channel,
+        external_id=external_id.strip()[:64],
+        is_anonymous=is_anonymous,
+        reporter_name="" if is_anonymous else reporter_name.strip()[:50],
+        reporter_phone=reporter_phone.strip()[:20],
+        reporter_email=reporter_email.strip(),
+        entered_by=actor.user,
+        status=Status.SUBMITTED,
+        current_unit=holder,
+        current_path=holder.path,
+        submitted_at=start,
+        respond_by=due.respond_by,
+        resolve_by=due.resolve_by,
+    )
+    validate_fields(case, exclude=["category", "area", "current_unit", "entered_by"])
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                case.save()
+            break
+        except IntegrityError:  # a tracking code collision: astronomically rare, but cheap
+            case.pk = None
+            case.tracking_code = new_tracking_code()
+    else:
+        raise Conflict()
+    for content, photo in checked:
+        attachment = Attachment(
+            case=case,
+            content_type=photo.content_type,
+            size=photo.size,
+            sha256=photo.sha256,
+            width=photo.width,
+            height=photo.height,
+        )
+        attachment.file.save(
+            f"{photo.sha256}.{attachment.extension}", ContentFile(content), save=False
+        )
+        attachment.save()
+    case.events.create(
+        kind=EventKind.SUBMITTED,
+        status_after=Status.SUBMITTED,
+        actor=actor.user,
+        actor_unit=actor.unit,
+        to_unit=holder,
+        created_at=start,
+    )
+    audit_log(
+        actor=actor,
+        action="cases.case.submitted",
+        target=case,
+        data={"channel": channel, "category": category.code, "unit": holder.code},
+    )
+    notify_unit(
+        unit=holder,
+        capability=Capability.CASE_HANDLE,
+        case=case,
+        verb="submitted",
+        message=_lazy("New request %(code)s: %(title)s"),
+    )
+    return case
+
+
+# --- the workflow ---------------------------------------------------------------------------
+def roles_of(actor: Actor, case: Case) -> set[Who]:
+    """What `actor` is to `case`: holder, superior, resident or the system."""
+    roles: set[Who] = set()
+    if actor.system:
+        roles.add(Who.SYSTEM)
+    if actor.resident:
+        roles.add(Who.RESIDENT)
+    unit = actor.unit
+    if unit is not None and actor.membership is not None:
+        if unit.pk == case.current_unit_id:
+            roles.add(Who.HOLDER)
+        elif case.current_path.startswith(unit.path):
+            roles.add(Who.SUPERIOR)
+    return roles
+
+
+def can_take(actor: Actor, case: Case, action: Action) -> bool:
+    transition = TRANSITIONS[action]
+    if case.status not in transition.sources:
+        return False
+    roles = roles_of(actor, case) & transition.who
+    if not roles:
+        return False
+    if roles <= {Who.HOLDER, Who.SUPERIOR} and transition.capability:
+        return actor.has_capability(transition.capability)
+    return True
+
+
+def available_actions(actor: Actor, case: Case) -> list[Action]:
+    return [action for action in TRANSITIONS if can_take(actor, case, action)]
+
+
+def case_transition(
+    *,
+    case: Case,
+    action: Action,
+    actor: Actor,
+    note: str = "",
+    to_unit: OrgUnit | None = None,
+    public: bool = True,
+    event_kind: str | None = None,
+) -> Case:
+    """Move `case` by `action`, if the table allows it for this actor; write the timeline."""
+    locked = Case.objects.select_for_update().select_related("current_unit").get(pk=case.pk)
+    if locked.status != case.status:
+        raise Conflict(_("Someone else changed this request meanwhile. Reload and try again."))
+    if not can_take(actor, locked, action):
+        raise Forbidden(
+            _("You cannot %(action)s a request that is %(status)s.")
+            % {"action": ACTION_LABELS[action], "status": locked.get_status_display()}
+        )
+    from_unit = locked.current_unit
+    target = target_of(action, transfer_count=locked.transfer_count)
+    locked.status = target
+    if to_unit is not None and target != Status.TRANSFER_PENDING:
+        locked.current_unit = to_unit
+        locked.current_path = to_unit.path
+    locked.save()
+    locked.events.create(
+        created_at=clock.now(),
+        kind=event_kind or ACTION_EVENTS[action],
+        status_after=target,
+        actor=actor.user,
+        actor_unit=actor.unit,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        note=note.strip()[:2000],
+        public=public,
+    )
+    audit_log(
+        actor=actor,
+        action=f"cases.case.{action.value}",
+        target=locked,
+        data={"from": from_unit.code, "to": to_unit.code if to_unit else None, "status": target},
+        reason=note.strip()[:500],
+    )
+    case.__dict__.update(locked.__dict__)
+    return case
+
+
+ACTION_EVENTS: dict[Action, str] = {
+    Action.ACCEPT: EventKind.ACCEPTED,
+    Action.REJECT: EventKind.REJECTED,
+    Action.MERGE: EventKind.MERGED,
+    Action.DISPATCH: EventKind.DISPATCHED,
+    Action.START: EventKind.STARTED,
+    Action.RETURN: EventKind.RETURNED,
+    Action.TRANSFER: EventKind.TRANSFERRED,
+    Action.APPROVE_TRANSFER: EventKind.TRANSFER_APPROVED,
+    Action.DENY_TRANSFER: EventKind.TRANSFER_DENIED,
+    Action.RESOLVE: EventKind.RESOLVED,
+    Action.CONFIRM: EventKind.CLOSED,
+    Action.REOPEN: EventKind.REOPENED,
+    Action.CLOSE_NO_FEEDBACK: EventKind.CLOSED,
+}
+
+ACTION_LABELS: dict[Action, Any] = {
+    Action.ACCEPT: _lazy("accept"),
+    Action.REJECT: _lazy("reject"),
+    Action.MERGE: _lazy("merge"),
+    Action.DISPATCH: _lazy("dispatch"),
+    Action.START: _lazy("start work on"),
+    Action.RETURN: _lazy("return"),
+    Action.TRANSFER: _lazy("transfer"),
+    Action.APPROVE_TRANSFER: _lazy("approve the transfer of"),
+    Action.DENY_TRANSFER: _lazy("deny the transfer of"),
+    Action.RESOLVE: _lazy("resolve"),
+    Action.CONFIRM: _lazy("confirm"),
+    Action.REOPEN: _lazy("reopen"),
+    Action.CLOSE_NO_FEEDBACK: _lazy("close"),
+}
+
+
+def _required_reason(note: str) -> str:
+    if not note.strip():
+        raise DomainError(_("Give a reason."), field="note")
+    return note
+
+
+@transaction.atomic
+def case_accept(*, case: Case, actor: Actor, note: str = "") -> Case:
+    case_transition(case=case, action=Action.ACCEPT, actor=actor, note=note)
+    Case.objects.filter(pk=case.pk).update(
+        accepted_at=clock.now(), accepted_by_unit=case.current_unit
+    )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_reject(*, case: Case, actor: Actor, note: str) -> Case:
+    case_transition(case=case, action=Action.REJECT, actor=actor, note=_required_reason(note))
+    Case.objects.filter(pk=case.pk).update(closed_at=clock.now())
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_merge(*, case: Case, actor: Actor, into: Case, note: str = "") -> Case:
+    if into.pk == case.pk or (not into.is_open and into.status != Status.RESOLVED):
+        raise DomainError(_("Merge into another request that is still open."), field="into")
+    if into.merged_into_id is not None:
+        raise DomainError(_("That request was itself merged; use the one it was merged into."))
+    case_transition(
+        case=case,
+        action=Action.MERGE,
+        actor=actor,
+        note=note or _("Same problem as %(code)s.") % {"code": into.tracking_code},
+    )
+    Case.objects.filter(pk=case.pk).update(merged_into=into, closed_at=clock.now())
+    into.events.create(
+        created_at=clock.now(),
+        kind=EventKind.SUPPORTED,
+        status_after=into.status,
+        actor=actor.user,
+        actor_unit=actor.unit,
+        note=_("Request %(code)s was merged into this one.") % {"code": case.tracking_code},
+    )
+    case.refresh_from_db()
+    return case
+
+
+def _check_dispatch_target(case: Case, to_unit: OrgUnit) -> None:
+    if not to_unit.is_active:
+        raise DomainError(_("This unit is no longer active."), field="to_unit")
+    if not to_unit.path.startswith(case.current_unit.path):
+        raise DomainError(_("Dispatch to your own unit or a unit below it."), field="to_unit")
+
+
+@transaction.atomic
+def case_dispatch(*, case: Case, actor: Actor, to_unit: OrgUnit, note: str = "") -> Case:
+    _check_dispatch_target(case, to_unit)
+    dispatcher = case.current_unit
+    case_transition(case=case, action=Action.DISPATCH, actor=actor, note=note, to_unit=to_unit)
+    Case.objects.filter(pk=case.pk).update(dispatched_by_unit=dispatcher)
+    case.refresh_from_db()
+    if to_unit.pk != dispatcher.pk:
+        notify_unit(
+            unit=to_unit,
+            capability=Capability.CASE_HANDLE,
+            case=case,
+            verb="dispatched",
+            message=_lazy("Request %(code)s was dispatched to you: %(title)s"),
+        )
+    return case
+
+
+@transaction.atomic
+def case_start(*, case: Case, actor: Actor, note: str = "") -> Case:
+    return case_transition(case=case, action=Action.START, actor=actor, note=note)
+
+
+@transaction.atomic
+def case_return(*, case: Case, actor: Actor, note: str) -> Case:
+    """退回: back to the unit that dispatched it, with the reason."""
+    back_to = case.dispatched_by_unit or case.accepted_by_unit
+    if back_to is None or back_to.pk == case.current_unit_id:
+        raise DomainError(_("There is no unit to return this request to; transfer it instead."))
+    case_transition(
+        case=case, action=Action.RETURN, actor=actor, note=_required_reason(note), to_unit=back_to
+    )
+    notify_unit(
+        unit=back_to,
+        capability=Capability.CASE_DISPATCH,
+        case=case,
+        verb="returned",
+        message=_lazy("Request %(code)s was returned to you: %(title)s"),
+    )
+    return case
+
+
+def transfer_targets(case: Case) -> Iterable[OrgUnit]:
+    """Units a case may be transferred to: anywhere under the holder's parent, but the holder."""
+    holder = case.current_unit
+    parent_path = holder.path[: -OrgUnit.steplen] or holder.path
+    return (
+        OrgUnit.objects.filter(path__startswith=parent_path, is_active=True)
+        .exclude(pk=holder.pk)
+        .exclude(kind=UnitKind.GRID)
+        .order_by("path")
+    )
+
+
+@transaction.atomic
+def case_transfer(*, case: Case, actor: Actor, to_unit: OrgUnit, note: str) -> Case:
+    """转办: the first transfer takes effect at once; later ones wait for the superior."""
+    _required_reason(note)
+    if not transfer_targets(case).filter(pk=to_unit.pk).exists():
+        raise DomainError(
+            _("Transfer to another unit under the same street or district."), field="to_unit"
+        )
+    needs_approval = case.transfer_count >= 1
+    if needs_approval:
+        case_transition(
+            case=case,
+            action=Action.TRANSFER,
+            actor=actor,
+            note=note,
+            to_unit=to_unit,
+            event_kind=EventKind.TRANSFER_REQUESTED,
+        )
+        Case.objects.filter(pk=case.pk).update(pending_transfer_to=to_unit)
+        case.refresh_from_db()
+        superior = _superior_unit(case.current_unit)
+        notify_unit(
+            unit=superior,
+            capability=Capability.CASE_SUPERVISE,
+            case=case,
+            verb="transfer_requested",
+            message=_lazy("Request %(code)s waits for your approval of another transfer."),
+        )
+    else:
+        case_transition(case=case, action=Action.TRANSFER, actor=actor, note=note, to_unit=to_unit)
+        Case.objects.filter(pk=case.pk).update(
+            transfer_count=F("transfer_count") + 1, dispatched_by_unit=None
+        )
+        case.refresh_from_db()
+        notify_unit(
+            unit=to_unit,
+            capability=Capability.CASE_HANDLE,
+            case=case,
+            verb="transferred",
+            message=_lazy("Request %(code)s was transferred to you: %(title)s"),
+        )
+    return case
+
+
+def _superior_unit(unit: OrgUnit) -> OrgUnit:
+    if unit.depth <= 1:
+        return unit
+    return OrgUnit.objects.get(path=unit.path[: -OrgUnit.steplen])
+
+
+@transaction.atomic
+def case_decide_transfer(*, case: Case, actor: Actor, approve: bool, note: str = "") -> Case:
+    target = case.pending_transfer_to
+    if target is None:
+        raise Conflict()
+    if approve:
+        case_transition(
+            case=case, action=Action.APPROVE_TRANSFER, actor=actor, note=note, to_unit=target
+        )
+        Case.objects.filter(pk=case.pk).update(
+            pending_transfer_to=None,
+            transfer_count=F("transfer_count") + 1,
+            dispatched_by_unit=None,
+        )
+        case.refresh_from_db()
+        notify_unit(
+            unit=target,
+            capability=Capability.CASE_HANDLE,
+            case=case,
+            verb="transferred",
+            message=_lazy("Request %(code)s was transferred to you: %(title)s"),
+        )
+    else:
+        case_transition(
+            case=case, action=Action.DENY_TRANSFER, actor=actor, note=_required_reason(note)
+        )
+        Case.objects.filter(pk=case.pk).update(pending_transfer_to=None)
+        case.refresh_from_db()
+        notify_unit(
+            unit=case.current_unit,
+            capability=Capability.CASE_HANDLE,
+            case=case,
+            verb="transfer_denied",
+            message=_lazy("The transfer of request %(code)s was denied: please handle it."),
+        )
+    return case
+
+
+@transaction.atomic
+def case_reply(*, case: Case, actor: Actor, body: str) -> Reply:
+    """A reply to the resident without changing the status (progress, a question)."""
+    if Who.HOLDER not in roles_of(actor, case) or not actor.has_capability(Capability.CASE_HANDLE):
+        raise Forbidden()
+    if not case.is_open:
+        raise DomainError(_("This request is no longer open."))
+    body = _clean_text(body, field="body", limit=4000)
+    assert actor.user is not None and actor.unit is not None
+    reply = Reply.objects.create(
+        case=case, author=actor.user, unit=actor.unit, body=body, created_at=clock.now()
+    )
+    case.events.create(
+        created_at=clock.now(),
+        kind=EventKind.REPLIED,
+        status_after=case.status,
+        actor=actor.user,
+        actor_unit=actor.unit,
+        note=body,
+    )
+    audit_log(actor=actor, action="cases.case.replied", target=case, data={"reply": reply.pk})
+    return reply
+
+
+@transaction.atomic
+def case_resolve(*, case: Case, actor: Actor, body: str) -> Case:
+    """办结答复: resolved with a written reply; the resident's confirmation is now due."""
+    body = _clean_text(body, field="body", limit=4000)
+    case_transition(case=case, action=Action.RESOLVE, actor=actor, note=body)
+    assert actor.user is not None and actor.unit is not None
+    Reply.objects.create(
+        case=case,
+        author=actor.user,
+        unit=actor.unit,
+        body=body,
+        is_resolution=True,
+        created_at=clock.now(),
+    )
+    now = clock.now()
+    Case.objects.filter(pk=case.pk).update(
+        resolved_at=now,
+        resolved_by_unit=actor.unit,
+        feedback_due=get_calendar().add_working_days(now, settings.CASE_FEEDBACK_WORKING_DAYS),
+    )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_feedback(
+    *,
+    case: Case,
+    actor: Actor,
+    solved: str,
+    satisfaction: int | None,
+    comment: str = "",
+) -> Feedback:
+    """回访: the resident (by tracking code) or staff (by phone) records whether it was solved."""
+    if solved not in Solved.values:
+        raise DomainError(_("Say whether the problem was solved."), field="solved")
+    if satisfaction is not None and satisfaction not in Satisfaction.values:
+        raise DomainError(_("Choose one of the five levels."), field="satisfaction")
+    comment = _clean_text(comment, field="comment", limit=1000, required=False)
+    action = Action.REOPEN if solved == Solved.NO else Action.CONFIRM
+    channel = FeedbackChannel.TRACKING if actor.resident else FeedbackChannel.PHONE
+    round_number = case.reopen_count + 1
+    case_transition(
+        case=case, action=action, actor=actor, note=comment, event_kind=EventKind.FEEDBACK
+    )
+    feedback = Feedback.objects.create(
+        case=case,
+        solved=solved,
+        satisfaction=satisfaction,
+        comment=comment,
+        channel=channel,
+        recorded_by=actor.user,
+        round=round_number,
+        created_at=clock.now(),
+    )
+    now = clock.now()
+    if action is Action.REOPEN:
+        due = deadlines_for(case.category, case.priority, now)
+        Case.objects.filter(pk=case.pk).update(
+            reopen_count=F("reopen_count") + 1,
+            resolved_at=None,
+            feedback_due=None,
+            resolve_by=due.resolve_by,
+        )
+        case.events.create(
+            created_at=clock.now(),
+            kind=EventKind.REOPENED,
+            status_after=Status.IN_PROGRESS,
+            actor=actor.user,
+            actor_unit=actor.unit,
+            note=_("The resident says the problem is not solved."),
+        )
+        case.refresh_from_db()
+        notify_unit(
+            unit=case.current_unit,
+            capability=Capability.CASE_HANDLE,
+            case=case,
+            verb="reopened",
+            message=_lazy("Request %(code)s was reopened: the resident says it is not solved."),
+        )
+    else:
+        Case.objects.filter(pk=case.pk).update(closed_at=now, close_reason=CloseReason.FEEDBACK)
+        case.refresh_from_db()
+    return feedback
+
+
+# --- background actions ---------------------------------------------------------------------
+@transaction.atomic
+def case_close_without_feedback(*, case: Case, actor: Actor) -> Case:
+    case_transition(
+        case=case,
+        action=Action.CLOSE_NO_FEEDBACK,
+        actor=actor,
+        note=_("No feedback within the time allowed."),
+    )
+    Case.objects.filter(pk=case.pk).update(
+        closed_at=clock.now(), close_reason=CloseReason.NO_FEEDBACK
+    )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_escalate(
+    *, case: Case, actor: Actor, reason: str, deadline: datetime
+) -> Escalation | None:
+    """督办 once per missed deadline: to the unit above the holder; None if done before."""
+    if reason not in EscalationReason.values:
+        raise DomainError(_("Unknown escalation reason."))
+    holder = case.current_unit
+    superior = _superior_unit(holder)
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                case=case,
+                reason=reason,
+                deadline=deadline,
+                from_unit=holder,
+                to_unit=superior,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        return None
+    Case.objects.filter(pk=case.pk).update(escalation_count=F("escalation_count") + 1)
+    case.events.create(
+        created_at=clock.now(),
+        kind=EventKind.ESCALATED,
+        status_after=case.status,
+        actor=actor.user,
+        actor_unit=actor.unit,
+        from_unit=holder,
+        to_unit=superior,
+        note=str(EscalationReason(reason).label),
+    )
+    audit_log(
+        actor=actor,
+        action="cases.case.escalated",
+        target=case,
+        data={"reason": reason, "to": superior.code, "deadline": deadline.isoformat()},
+    )
+    notify_unit(
+        unit=superior,
+        capability=Capability.CASE_SUPERVISE,
+        case=case,
+        verb="escalated",
+        message=(
+            _lazy("Request %(code)s was not accepted in time by %(unit)s.")
+            if reason == EscalationReason.RESPOND_OVERDUE
+            else _lazy("Request %(code)s was not resolved in time by %(unit)s.")
+        ),
+    )
+    return escalation
+
+
+def escalate_overdue(*, actor: Actor, now: datetime | None = None, limit: int = 1000) -> int:
+    """Escalate every missed deadline not escalated yet; safe to run as often as wanted."""
+    moment = now or clock.now()
+    made = 0
+    respond_late = (
+        Case.objects.filter(status=Status.SUBMITTED, respond_by__lt=moment)
+        .exclude(escalations__reason=EscalationReason.RESPOND_OVERDUE)
+        .select_related("current_unit")[:limit]
+    )
+    for case in respond_late:
+        made += (
+            case_escalate(
+                case=case,
+                actor=actor,
+                reason=EscalationReason.RESPOND_OVERDUE,
+                deadline=case.respond_by,
+            )
+            is not None
+        )
+    resolve_late = (
+        Case.objects.filter(status__in=OPEN_STATUSES, resolve_by__lt=moment)
+        .exclude(
+            escalations__reason=EscalationReason.RESOLVE_OVERDUE,
+            escalations__deadline=F("resolve_by"),
+        )
+        .select_related("current_unit")[:limit]
+    )
+    for case in resolve_late:
+        made += (
+            case_escalate(
+                case=case,
+                actor=actor,
+                reason=EscalationReason.RESOLVE_OVERDUE,
+                deadline=case.resolve_by,
+            )
+            is not None
+        )
+    return made
+
+
+def close_unanswered(*, actor: Actor, now: datetime | None = None, limit: int = 1000) -> int:
+    moment = now or clock.now()
+    due = Case.objects.filter(status=Status.RESOLVED, feedback_due__lt=moment).select_related(
+        "current_unit"
+    )[:limit]
+    closed = 0
+    for case in due:
+        case_close_without_feedback(case=case, actor=actor)
+        closed += 1
+    return closed
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor: Actor, ids: Iterable[int] | None = None) -> int:
+    if actor.user is None:
+        raise Forbidden()
+    unread = Notification.objects.filter(recipient=actor.user, read_at=None)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=clock.now())

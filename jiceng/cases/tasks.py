@@ -1,0 +1,52 @@
+"""Background jobs for requests: escalate missed deadlines, close unanswered, send e-mail."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from jiceng.cases.models import Notification
+from jiceng.cases.services import close_unanswered, escalate_overdue
+from jiceng.core.actors import SYSTEM
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def escalate_overdue_cases() -> int:
+    """Every five minutes: each missed deadline is escalated once (the table enforces once)."""
+    made = escalate_overdue(actor=SYSTEM)
+    if made:
+        logger.info("Escalated %s overdue requests", made)
+    return made
+
+
+@db_periodic_task(crontab(minute="7", hour="*"))
+def close_cases_without_feedback() -> int:
+    closed = close_unanswered(actor=SYSTEM)
+    if closed:
+        logger.info("Closed %s requests without feedback", closed)
+    return closed
+
+
+@db_task(retries=3, retry_delay=60)
+def email_notifications(notification_ids: list[int]) -> int:
+    """E-mail notifications to recipients who have an address; failures retry."""
+    sent = 0
+    for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
+        "recipient"
+    ):
+        if not notification.recipient.email:
+            continue
+        send_mail(
+            subject=notification.message[:78],
+            message=notification.message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+        sent += 1
+    return sent
