@@ -250,3 +250,14 @@ CASE_MAX_PHOTOS = 3
 CASE_MAX_PHOTO_BYTES = env.int("CASE_MAX_PHOTO_BYTES", default=5 * 1024 * 1024)
 # Requests one address may submit per hour through the public form and the Open311 facade.
 CASE_SUBMISSIONS_PER_HOUR = env.int("CASE_SUBMISSIONS_PER_HOUR", default=10)
+# Open311 facade limits (jiceng/cases/open311.py).
+OPEN311_POSTS_PER_HOUR = env.int("OPEN311_POSTS_PER_HOUR", default=10_000)  # per API key
+OPEN311_READS_PER_MINUTE = env.int("OPEN311_READS_PER_MINUTE", default=120)  # per address
+OPEN311_TOKEN_LOOKUPS_PER_WINDOW = env.int("OPEN311_TOKEN_LOOKUPS_PER_WINDOW", default=30)
+OPEN311_TOKEN_WINDOW_SECONDS = env.int("OPEN311_TOKEN_WINDOW_SECONDS", default=600)
+OPEN311_BAD_KEYS_PER_HOUR = env.int("OPEN311_BAD_KEYS_PER_HOUR", default=20)  # per address
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+# Hotline import and export (jiceng/cases/importing.py, exporting.py).
+CASE_IMPORT_MAX_BYTES = env.int("CASE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+CASE_IMPORT_MAX_ROWS = env.int("CASE_IMPORT_MAX_ROWS", default=5000)
+CASE_EXPORT_MAX_XLSX_ROWS = env.int("CASE_EXPORT_MAX_XLSX_ROWS", default=100_000)

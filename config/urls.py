@@ -10,7 +10,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("", include("jiceng.orgs.urls")),
+    path("", include("jiceng.cases.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("jiceng.cases.open311_urls")),
     path("django-admin/", admin_site.urls),
 ]
 

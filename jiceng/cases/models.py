@@ -217,8 +217,17 @@ class Case(models.Model):
             models.Index(fields=["status", "feedback_due"], name="case_feedback_due_idx"),
             models.Index(fields=["submitted_at"], name="case_submitted_idx"),
             models.Index(fields=["channel", "external_id"], name="case_external_idx"),
+            models.Index(fields=["accepted_by_unit", "submitted_at"], name="case_received_idx"),
+            models.Index(fields=["resolved_by_unit", "resolved_at"], name="case_resolved_idx"),
+            models.Index(fields=["resolved_by_unit", "closed_at"], name="case_closed_idx"),
         ]
         constraints = [
+            # A hotline record is imported once, whoever imports it and however often.
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(channel="import"),
+                name="case_import_external_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="case_latitude_range",

@@ -50,7 +50,11 @@ class CategoryPolicy(ModelPolicy[Category]):
     def can(self, actor: Actor, action: str, obj: Category | None = None) -> bool:
         if action == "view":
             return True
-        return actor.system or actor.has_capability(Capability.CASE_CONFIGURE)
+        return actor.system or (
+            actor.has_capability(Capability.CASE_CONFIGURE)
+            and actor.unit is not None
+            and actor.unit.depth == 1
+        )
 
 
 @register(ResponseTemplate)

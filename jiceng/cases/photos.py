@@ -48,15 +48,15 @@ def checked_photo(upload: UploadedFile) -> tuple[bytes, Photo]:
         with Image.open(io.BytesIO(raw)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise DomainError(_("This photo has too many pixels."), field="photos")
-            image = ImageOps.exif_transpose(image)
+            upright = ImageOps.exif_transpose(image)
             out = io.BytesIO()
             if kind == "JPEG":
-                image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+                upright.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
             elif kind == "PNG":
-                image.save(out, "PNG", optimize=True)
+                upright.save(out, "PNG", optimize=True)
             else:
-                image.save(out, "WEBP", quality=85)
-            width, height = image.size
+                upright.save(out, "WEBP", quality=85)
+            width, height = upright.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise DomainError(
             _("Only JPEG, PNG and WebP photos can be attached; this file is not one."),

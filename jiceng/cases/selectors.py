@@ -18,7 +18,7 @@ from jiceng.cases.models import (
     ResponseTemplate,
     Status,
 )
-from jiceng.cases.services import normalise_tracking_code
+from jiceng.cases.services import TRACKING_ALPHABET, normalise_tracking_code
 from jiceng.core.actors import Actor
 from jiceng.core.permissions import access_object, visible
 
@@ -47,7 +47,7 @@ def case_get(actor: Actor, *, pk: object) -> Case:
 def case_by_tracking_code(code: str) -> Case | None:
     """The resident's own request; the caller rate-limits lookups."""
     cleaned = normalise_tracking_code(code)
-    if not cleaned or len(cleaned) > 16:
+    if not cleaned or len(cleaned) > 16 or not set(cleaned) <= set(TRACKING_ALPHABET):
         return None
     return (
         Case.objects.select_related(*LIST_RELATED, "merged_into")
@@ -158,4 +158,54 @@ def leaf_categories() -> QuerySet[Category]:
         Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
         .select_related("parent")
         .order_by("parent__position", "parent__code", "position", "code")
+    )
+
+
+def response_templates_all(actor: Actor) -> QuerySet[ResponseTemplate]:
+    """Every template the actor can use, active or not, with the unit that keeps it."""
+    return (
+        visible(actor, ResponseTemplate)
+        .select_related("unit", "category")
+        .order_by("-is_active", "unit__depth", "title")
+    )
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    held_open: int
+    held_overdue: int
+    awaiting_approval: int
+    escalations_received: int
+
+
+def home_summary(actor: Actor, *, now: datetime | None = None) -> HomeSummary | None:
+    """Counts for the staff home page; None for people who do not work on requests."""
+    from jiceng.cases.models import Escalation
+    from jiceng.orgs.roles import Capability
+
+    unit = actor.unit
+    if unit is None or not (
+        actor.has_capability(Capability.CASE_HANDLE)
+        or actor.has_capability(Capability.CASE_SUPERVISE)
+    ):
+        return None
+    moment = now or timezone.now()
+    held = Case.objects.filter(current_unit=unit, status__in=OPEN_STATUSES)
+    overdue = held.filter(
+        Q(resolve_by__lt=moment) | Q(status=Status.SUBMITTED, respond_by__lt=moment)
+    )
+    supervising = actor.has_capability(Capability.CASE_SUPERVISE)
+    return HomeSummary(
+        held_open=held.count(),
+        held_overdue=overdue.count(),
+        awaiting_approval=(
+            Case.objects.filter(status=Status.TRANSFER_PENDING, current_path__startswith=unit.path)
+            .exclude(current_unit=unit)
+            .count()
+            if supervising
+            else 0
+        ),
+        escalations_received=Escalation.objects.filter(
+            to_unit=unit, case__status__in=OPEN_STATUSES
+        ).count(),
     )

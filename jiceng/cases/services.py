@@ -18,16 +18,17 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import translation
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jiceng.cases.models import (
     LEVEL_DEPTH,
     OPEN_STATUSES,
     Attachment,
     Case,
+    CaseEvent,
     Category,
     Channel,
     CloseReason,
@@ -36,9 +37,11 @@ from jiceng.cases.models import (
     EventKind,
     Feedback,
     FeedbackChannel,
+    Level,
     Notification,
     Priority,
     Reply,
+    ResponseTemplate,
     Satisfaction,
     Solved,
     Status,
@@ -50,6 +53,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden, validate_fields
+from jiceng.core.permissions import require
 from jiceng.orgs.models import OrgUnit, User
 from jiceng.orgs.roles import ROLE_CAPABILITIES, Capability, UnitKind
 
@@ -64,15 +68,20 @@ def new_tracking_code() -> str:
 
 
 def normalise_tracking_code(raw: str) -> str:
-    """What a resident typed, made comparable: no spaces or dashes, upper case, O→0 style fixes."""
-    cleaned = raw.strip().upper().replace("-", "").replace(" ", "")
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+    """What a resident typed, made comparable: no spaces or dashes, upper case."""
+    return raw.strip().upper().replace("-", "").replace(" ", "")
 
 
 # --- routing and deadlines ------------------------------------------------------------------
 def route(category: Category, area: OrgUnit) -> OrgUnit:
-    """The unit a new case goes to: the area's ancestor at the category's responsible level."""
-    depth = min(LEVEL_DEPTH[category.responsible_level], area.depth)
+    """The unit a new case goes to: the area's ancestor at the category's responsible level.
+
+    Grid-level categories go to the community, which dispatches them to the right grid: only
+    the community has someone to accept, dispatch and supervise.
+    """
+    depth = min(
+        LEVEL_DEPTH[Level(category.responsible_level)], LEVEL_DEPTH[Level.COMMUNITY], area.depth
+    )
     if depth == area.depth:
         return area
     return OrgUnit.objects.get(path=area.path[: OrgUnit.steplen * depth])
@@ -187,6 +196,8 @@ def case_submit(
         raise DomainError(_("Choose a specific, active category."), field="category")
     if area.kind not in RESIDENT_AREA_KINDS or not area.is_active:
         raise DomainError(_("Choose the community or village where the problem is."), field="area")
+    if actor.unit is not None and not actor.system and not actor.unit.contains(area):
+        raise Forbidden(_("This unit is outside the units you serve."))
     if priority not in Priority.values:
         raise DomainError(_("Choose a valid priority."), field="priority")
     if len(photos) > settings.CASE_MAX_PHOTOS:
@@ -196,7 +207,7 @@ def case_submit(
         )
     checked = [checked_photo(photo) for photo in photos]
     start = submitted_at or clock.now()
-    if start > clock.now() + timedelta(minutes=5):
+    if start > timezone.now() + timedelta(minutes=5):  # real time, even when replaying
         raise DomainError(_("The time cannot lie in the future."), field="submitted_at")
     holder = route(category, area)
     due = deadlines_for(category, priority, start)
@@ -268,7 +279,7 @@ def case_submit(
         capability=Capability.CASE_HANDLE,
         case=case,
         verb="submitted",
-        message=_lazy("New request %(code)s: %(title)s"),
+        message=gettext_lazy("New request %(code)s: %(title)s"),
     )
     return case
 
@@ -315,24 +326,34 @@ def case_transition(
     to_unit: OrgUnit | None = None,
     public: bool = True,
     event_kind: str | None = None,
+    updates: dict[str, Any] | None = None,
 ) -> Case:
-    """Move `case` by `action`, if the table allows it for this actor; write the timeline."""
-    locked = Case.objects.select_for_update().select_related("current_unit").get(pk=case.pk)
-    if locked.status != case.status:
-        raise Conflict(_("Someone else changed this request meanwhile. Reload and try again."))
-    if not can_take(actor, locked, action):
+    """Move `case` by `action`, if the table allows it for this actor; write the timeline.
+
+    The move is one conditional UPDATE: it succeeds only if the case still has the status and
+    holder it was checked against, so two people acting at once cannot both move it.
+    `updates` are further fields the named action sets in the same statement.
+    Call it inside the action's transaction.
+    """
+    if not can_take(actor, case, action):
         raise Forbidden(
             _("You cannot %(action)s a request that is %(status)s.")
-            % {"action": ACTION_LABELS[action], "status": locked.get_status_display()}
+            % {"action": ACTION_LABELS[action], "status": case.get_status_display()}
         )
-    from_unit = locked.current_unit
-    target = target_of(action, transfer_count=locked.transfer_count)
-    locked.status = target
+    from_unit = case.current_unit
+    target = target_of(action, transfer_count=case.transfer_count)
+    changes: dict[str, Any] = {"status": target, **(updates or {})}
     if to_unit is not None and target != Status.TRANSFER_PENDING:
-        locked.current_unit = to_unit
-        locked.current_path = to_unit.path
-    locked.save()
-    locked.events.create(
+        changes.update(current_unit=to_unit, current_path=to_unit.path)
+    moved = Case.objects.filter(
+        pk=case.pk, status=case.status, current_unit_id=case.current_unit_id
+    ).update(updated_at=clock.now(), **changes)
+    if not moved:
+        raise Conflict(_("Someone else changed this request meanwhile. Reload and try again."))
+    for name, value in changes.items():
+        setattr(case, name, value)
+    CaseEvent.objects.create(
+        case=case,
         created_at=clock.now(),
         kind=event_kind or ACTION_EVENTS[action],
         status_after=target,
@@ -346,11 +367,10 @@ def case_transition(
     audit_log(
         actor=actor,
         action=f"cases.case.{action.value}",
-        target=locked,
+        target=case,
         data={"from": from_unit.code, "to": to_unit.code if to_unit else None, "status": target},
         reason=note.strip()[:500],
     )
-    case.__dict__.update(locked.__dict__)
     return case
 
 
@@ -371,19 +391,19 @@ ACTION_EVENTS: dict[Action, str] = {
 }
 
 ACTION_LABELS: dict[Action, Any] = {
-    Action.ACCEPT: _lazy("accept"),
-    Action.REJECT: _lazy("reject"),
-    Action.MERGE: _lazy("merge"),
-    Action.DISPATCH: _lazy("dispatch"),
-    Action.START: _lazy("start work on"),
-    Action.RETURN: _lazy("return"),
-    Action.TRANSFER: _lazy("transfer"),
-    Action.APPROVE_TRANSFER: _lazy("approve the transfer of"),
-    Action.DENY_TRANSFER: _lazy("deny the transfer of"),
-    Action.RESOLVE: _lazy("resolve"),
-    Action.CONFIRM: _lazy("confirm"),
-    Action.REOPEN: _lazy("reopen"),
-    Action.CLOSE_NO_FEEDBACK: _lazy("close"),
+    Action.ACCEPT: gettext_lazy("accept"),
+    Action.REJECT: gettext_lazy("reject"),
+    Action.MERGE: gettext_lazy("merge"),
+    Action.DISPATCH: gettext_lazy("dispatch"),
+    Action.START: gettext_lazy("start work on"),
+    Action.RETURN: gettext_lazy("return"),
+    Action.TRANSFER: gettext_lazy("transfer"),
+    Action.APPROVE_TRANSFER: gettext_lazy("approve the transfer of"),
+    Action.DENY_TRANSFER: gettext_lazy("deny the transfer of"),
+    Action.RESOLVE: gettext_lazy("resolve"),
+    Action.CONFIRM: gettext_lazy("confirm"),
+    Action.REOPEN: gettext_lazy("reopen"),
+    Action.CLOSE_NO_FEEDBACK: gettext_lazy("close"),
 }
 
 
@@ -395,20 +415,24 @@ def _required_reason(note: str) -> str:
 
 @transaction.atomic
 def case_accept(*, case: Case, actor: Actor, note: str = "") -> Case:
-    case_transition(case=case, action=Action.ACCEPT, actor=actor, note=note)
-    Case.objects.filter(pk=case.pk).update(
-        accepted_at=clock.now(), accepted_by_unit=case.current_unit
+    return case_transition(
+        case=case,
+        action=Action.ACCEPT,
+        actor=actor,
+        note=note,
+        updates={"accepted_at": clock.now(), "accepted_by_unit": case.current_unit},
     )
-    case.refresh_from_db()
-    return case
 
 
 @transaction.atomic
 def case_reject(*, case: Case, actor: Actor, note: str) -> Case:
-    case_transition(case=case, action=Action.REJECT, actor=actor, note=_required_reason(note))
-    Case.objects.filter(pk=case.pk).update(closed_at=clock.now())
-    case.refresh_from_db()
-    return case
+    return case_transition(
+        case=case,
+        action=Action.REJECT,
+        actor=actor,
+        note=_required_reason(note),
+        updates={"closed_at": clock.now()},
+    )
 
 
 @transaction.atomic
@@ -422,8 +446,8 @@ def case_merge(*, case: Case, actor: Actor, into: Case, note: str = "") -> Case:
         action=Action.MERGE,
         actor=actor,
         note=note or _("Same problem as %(code)s.") % {"code": into.tracking_code},
+        updates={"merged_into": into, "closed_at": clock.now()},
     )
-    Case.objects.filter(pk=case.pk).update(merged_into=into, closed_at=clock.now())
     into.events.create(
         created_at=clock.now(),
         kind=EventKind.SUPPORTED,
@@ -432,7 +456,6 @@ def case_merge(*, case: Case, actor: Actor, into: Case, note: str = "") -> Case:
         actor_unit=actor.unit,
         note=_("Request %(code)s was merged into this one.") % {"code": case.tracking_code},
     )
-    case.refresh_from_db()
     return case
 
 
@@ -447,16 +470,21 @@ def _check_dispatch_target(case: Case, to_unit: OrgUnit) -> None:
 def case_dispatch(*, case: Case, actor: Actor, to_unit: OrgUnit, note: str = "") -> Case:
     _check_dispatch_target(case, to_unit)
     dispatcher = case.current_unit
-    case_transition(case=case, action=Action.DISPATCH, actor=actor, note=note, to_unit=to_unit)
-    Case.objects.filter(pk=case.pk).update(dispatched_by_unit=dispatcher)
-    case.refresh_from_db()
+    case_transition(
+        case=case,
+        action=Action.DISPATCH,
+        actor=actor,
+        note=note,
+        to_unit=to_unit,
+        updates={"dispatched_by_unit": dispatcher},
+    )
     if to_unit.pk != dispatcher.pk:
         notify_unit(
             unit=to_unit,
             capability=Capability.CASE_HANDLE,
             case=case,
             verb="dispatched",
-            message=_lazy("Request %(code)s was dispatched to you: %(title)s"),
+            message=gettext_lazy("Request %(code)s was dispatched to you: %(title)s"),
         )
     return case
 
@@ -468,8 +496,12 @@ def case_start(*, case: Case, actor: Actor, note: str = "") -> Case:
 
 @transaction.atomic
 def case_return(*, case: Case, actor: Actor, note: str) -> Case:
-    """退回: back to the unit that dispatched it, with the reason."""
-    back_to = case.dispatched_by_unit or case.accepted_by_unit
+    """退回: back to the unit that dispatched it, with the reason.
+
+    Only a dispatch can be returned: a transferred case goes on by transfer, so that sending
+    it back is counted and, from the second time, approved.
+    """
+    back_to = case.dispatched_by_unit
     if back_to is None or back_to.pk == case.current_unit_id:
         raise DomainError(_("There is no unit to return this request to; transfer it instead."))
     case_transition(
@@ -480,12 +512,12 @@ def case_return(*, case: Case, actor: Actor, note: str) -> Case:
         capability=Capability.CASE_DISPATCH,
         case=case,
         verb="returned",
-        message=_lazy("Request %(code)s was returned to you: %(title)s"),
+        message=gettext_lazy("Request %(code)s was returned to you: %(title)s"),
     )
     return case
 
 
-def transfer_targets(case: Case) -> Iterable[OrgUnit]:
+def transfer_targets(case: Case) -> QuerySet[OrgUnit]:
     """Units a case may be transferred to: anywhere under the holder's parent, but the holder."""
     holder = case.current_unit
     parent_path = holder.path[: -OrgUnit.steplen] or holder.path
@@ -507,6 +539,11 @@ def case_transfer(*, case: Case, actor: Actor, to_unit: OrgUnit, note: str) -> C
         )
     needs_approval = case.transfer_count >= 1
     if needs_approval:
+        if case.current_unit.depth <= 1:
+            raise DomainError(
+                _("No unit above this one can approve another transfer; dispatch it instead."),
+                field="to_unit",
+            )
         case_transition(
             case=case,
             action=Action.TRANSFER,
@@ -514,29 +551,31 @@ def case_transfer(*, case: Case, actor: Actor, to_unit: OrgUnit, note: str) -> C
             note=note,
             to_unit=to_unit,
             event_kind=EventKind.TRANSFER_REQUESTED,
+            updates={"pending_transfer_to": to_unit},
         )
-        Case.objects.filter(pk=case.pk).update(pending_transfer_to=to_unit)
-        case.refresh_from_db()
         superior = _superior_unit(case.current_unit)
         notify_unit(
             unit=superior,
             capability=Capability.CASE_SUPERVISE,
             case=case,
             verb="transfer_requested",
-            message=_lazy("Request %(code)s waits for your approval of another transfer."),
+            message=gettext_lazy("Request %(code)s waits for your approval of another transfer."),
         )
     else:
-        case_transition(case=case, action=Action.TRANSFER, actor=actor, note=note, to_unit=to_unit)
-        Case.objects.filter(pk=case.pk).update(
-            transfer_count=F("transfer_count") + 1, dispatched_by_unit=None
+        case_transition(
+            case=case,
+            action=Action.TRANSFER,
+            actor=actor,
+            note=note,
+            to_unit=to_unit,
+            updates={"transfer_count": case.transfer_count + 1, "dispatched_by_unit": None},
         )
-        case.refresh_from_db()
         notify_unit(
             unit=to_unit,
             capability=Capability.CASE_HANDLE,
             case=case,
             verb="transferred",
-            message=_lazy("Request %(code)s was transferred to you: %(title)s"),
+            message=gettext_lazy("Request %(code)s was transferred to you: %(title)s"),
         )
     return case
 
@@ -554,33 +593,38 @@ def case_decide_transfer(*, case: Case, actor: Actor, approve: bool, note: str =
         raise Conflict()
     if approve:
         case_transition(
-            case=case, action=Action.APPROVE_TRANSFER, actor=actor, note=note, to_unit=target
+            case=case,
+            action=Action.APPROVE_TRANSFER,
+            actor=actor,
+            note=note,
+            to_unit=target,
+            updates={
+                "pending_transfer_to": None,
+                "transfer_count": case.transfer_count + 1,
+                "dispatched_by_unit": None,
+            },
         )
-        Case.objects.filter(pk=case.pk).update(
-            pending_transfer_to=None,
-            transfer_count=F("transfer_count") + 1,
-            dispatched_by_unit=None,
-        )
-        case.refresh_from_db()
         notify_unit(
             unit=target,
             capability=Capability.CASE_HANDLE,
             case=case,
             verb="transferred",
-            message=_lazy("Request %(code)s was transferred to you: %(title)s"),
+            message=gettext_lazy("Request %(code)s was transferred to you: %(title)s"),
         )
     else:
         case_transition(
-            case=case, action=Action.DENY_TRANSFER, actor=actor, note=_required_reason(note)
+            case=case,
+            action=Action.DENY_TRANSFER,
+            actor=actor,
+            note=_required_reason(note),
+            updates={"pending_transfer_to": None},
         )
-        Case.objects.filter(pk=case.pk).update(pending_transfer_to=None)
-        case.refresh_from_db()
         notify_unit(
             unit=case.current_unit,
             capability=Capability.CASE_HANDLE,
             case=case,
             verb="transfer_denied",
-            message=_lazy("The transfer of request %(code)s was denied: please handle it."),
+            message=gettext_lazy("The transfer of request %(code)s was denied: please handle it."),
         )
     return case
 
@@ -613,23 +657,24 @@ def case_reply(*, case: Case, actor: Actor, body: str) -> Reply:
 def case_resolve(*, case: Case, actor: Actor, body: str) -> Case:
     """办结答复: resolved with a written reply; the resident's confirmation is now due."""
     body = _clean_text(body, field="body", limit=4000)
-    case_transition(case=case, action=Action.RESOLVE, actor=actor, note=body)
+    now = clock.now()
+    case_transition(
+        case=case,
+        action=Action.RESOLVE,
+        actor=actor,
+        note=body,
+        updates={
+            "resolved_at": now,
+            "resolved_by_unit": actor.unit,
+            "feedback_due": get_calendar().add_working_days(
+                now, settings.CASE_FEEDBACK_WORKING_DAYS
+            ),
+        },
+    )
     assert actor.user is not None and actor.unit is not None
     Reply.objects.create(
-        case=case,
-        author=actor.user,
-        unit=actor.unit,
-        body=body,
-        is_resolution=True,
-        created_at=clock.now(),
+        case=case, author=actor.user, unit=actor.unit, body=body, is_resolution=True, created_at=now
     )
-    now = clock.now()
-    Case.objects.filter(pk=case.pk).update(
-        resolved_at=now,
-        resolved_by_unit=actor.unit,
-        feedback_due=get_calendar().add_working_days(now, settings.CASE_FEEDBACK_WORKING_DAYS),
-    )
-    case.refresh_from_db()
     return case
 
 
@@ -651,8 +696,24 @@ def case_feedback(
     action = Action.REOPEN if solved == Solved.NO else Action.CONFIRM
     channel = FeedbackChannel.TRACKING if actor.resident else FeedbackChannel.PHONE
     round_number = case.reopen_count + 1
+    now = clock.now()
+    if action is Action.REOPEN:
+        updates: dict[str, Any] = {
+            "reopen_count": case.reopen_count + 1,
+            "resolved_at": None,
+            "resolved_by_unit": None,
+            "feedback_due": None,
+            "resolve_by": deadlines_for(case.category, case.priority, now).resolve_by,
+        }
+    else:
+        updates = {"closed_at": now, "close_reason": CloseReason.FEEDBACK}
     case_transition(
-        case=case, action=action, actor=actor, note=comment, event_kind=EventKind.FEEDBACK
+        case=case,
+        action=action,
+        actor=actor,
+        note=comment,
+        event_kind=EventKind.FEEDBACK,
+        updates=updates,
     )
     feedback = Feedback.objects.create(
         case=case,
@@ -662,53 +723,43 @@ def case_feedback(
         channel=channel,
         recorded_by=actor.user,
         round=round_number,
-        created_at=clock.now(),
+        created_at=now,
     )
-    now = clock.now()
     if action is Action.REOPEN:
-        due = deadlines_for(case.category, case.priority, now)
-        Case.objects.filter(pk=case.pk).update(
-            reopen_count=F("reopen_count") + 1,
-            resolved_at=None,
-            feedback_due=None,
-            resolve_by=due.resolve_by,
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("The resident says the problem is not solved.")
         case.events.create(
-            created_at=clock.now(),
+            created_at=now,
             kind=EventKind.REOPENED,
             status_after=Status.IN_PROGRESS,
             actor=actor.user,
             actor_unit=actor.unit,
-            note=_("The resident says the problem is not solved."),
+            note=reason,
         )
-        case.refresh_from_db()
         notify_unit(
             unit=case.current_unit,
             capability=Capability.CASE_HANDLE,
             case=case,
             verb="reopened",
-            message=_lazy("Request %(code)s was reopened: the resident says it is not solved."),
+            message=gettext_lazy(
+                "Request %(code)s was reopened: the resident says it is not solved."
+            ),
         )
-    else:
-        Case.objects.filter(pk=case.pk).update(closed_at=now, close_reason=CloseReason.FEEDBACK)
-        case.refresh_from_db()
     return feedback
 
 
 # --- background actions ---------------------------------------------------------------------
 @transaction.atomic
 def case_close_without_feedback(*, case: Case, actor: Actor) -> Case:
-    case_transition(
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("No feedback within the time allowed.")
+    return case_transition(
         case=case,
         action=Action.CLOSE_NO_FEEDBACK,
         actor=actor,
-        note=_("No feedback within the time allowed."),
+        note=note,
+        updates={"closed_at": clock.now(), "close_reason": CloseReason.NO_FEEDBACK},
     )
-    Case.objects.filter(pk=case.pk).update(
-        closed_at=clock.now(), close_reason=CloseReason.NO_FEEDBACK
-    )
-    case.refresh_from_db()
-    return case
 
 
 @transaction.atomic
@@ -733,6 +784,9 @@ def case_escalate(
     except IntegrityError:
         return None
     Case.objects.filter(pk=case.pk).update(escalation_count=F("escalation_count") + 1)
+    case.escalation_count += 1
+    with translation.override(settings.LANGUAGE_CODE):
+        note = str(EscalationReason(reason).label)
     case.events.create(
         created_at=clock.now(),
         kind=EventKind.ESCALATED,
@@ -741,7 +795,7 @@ def case_escalate(
         actor_unit=actor.unit,
         from_unit=holder,
         to_unit=superior,
-        note=str(EscalationReason(reason).label),
+        note=note,
     )
     audit_log(
         actor=actor,
@@ -755,9 +809,9 @@ def case_escalate(
         case=case,
         verb="escalated",
         message=(
-            _lazy("Request %(code)s was not accepted in time by %(unit)s.")
+            gettext_lazy("Request %(code)s was not accepted in time by %(unit)s.")
             if reason == EscalationReason.RESPOND_OVERDUE
-            else _lazy("Request %(code)s was not resolved in time by %(unit)s.")
+            else gettext_lazy("Request %(code)s was not resolved in time by %(unit)s.")
         ),
     )
     return escalation
@@ -767,39 +821,27 @@ def escalate_overdue(*, actor: Actor, now: datetime | None = None, limit: int = 
     """Escalate every missed deadline not escalated yet; safe to run as often as wanted."""
     moment = now or clock.now()
     made = 0
-    respond_late = (
-        Case.objects.filter(status=Status.SUBMITTED, respond_by__lt=moment)
-        .exclude(escalations__reason=EscalationReason.RESPOND_OVERDUE)
-        .select_related("current_unit")[:limit]
+    checks = (
+        (
+            EscalationReason.RESPOND_OVERDUE,
+            "respond_by",
+            Case.objects.filter(status=Status.SUBMITTED, respond_by__lt=moment),
+        ),
+        (
+            EscalationReason.RESOLVE_OVERDUE,
+            "resolve_by",
+            Case.objects.filter(status__in=OPEN_STATUSES, resolve_by__lt=moment),
+        ),
     )
-    for case in respond_late:
-        made += (
-            case_escalate(
-                case=case,
-                actor=actor,
-                reason=EscalationReason.RESPOND_OVERDUE,
-                deadline=case.respond_by,
+    for reason, deadline_field, late in checks:
+        done = Escalation.objects.filter(
+            case=OuterRef("pk"), reason=reason, deadline=OuterRef(deadline_field)
+        )
+        for case in late.filter(~Exists(done)).select_related("current_unit")[:limit]:
+            escalation = case_escalate(
+                case=case, actor=actor, reason=reason, deadline=getattr(case, deadline_field)
             )
-            is not None
-        )
-    resolve_late = (
-        Case.objects.filter(status__in=OPEN_STATUSES, resolve_by__lt=moment)
-        .exclude(
-            escalations__reason=EscalationReason.RESOLVE_OVERDUE,
-            escalations__deadline=F("resolve_by"),
-        )
-        .select_related("current_unit")[:limit]
-    )
-    for case in resolve_late:
-        made += (
-            case_escalate(
-                case=case,
-                actor=actor,
-                reason=EscalationReason.RESOLVE_OVERDUE,
-                deadline=case.resolve_by,
-            )
-            is not None
-        )
+            made += escalation is not None
     return made
 
 
@@ -823,3 +865,105 @@ def notifications_mark_read(*, actor: Actor, ids: Iterable[int] | None = None) -
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=clock.now())
+
+
+# --- configuration --------------------------------------------------------------------------
+CATEGORY_FIELDS = (
+    "name",
+    "name_en",
+    "description",
+    "keywords",
+    "responsible_level",
+    "respond_hours",
+    "resolve_days",
+    "urgent_respond_hours",
+    "urgent_resolve_days",
+    "position",
+    "is_active",
+)
+
+
+def _check_deadlines(category: Category) -> None:
+    if not 1 <= category.respond_hours <= 24 * 7:
+        raise DomainError(_("Give between 1 and 168 working hours."), field="respond_hours")
+    if not 1 <= category.resolve_days <= 90:
+        raise DomainError(_("Give between 1 and 90 working days."), field="resolve_days")
+    if not 1 <= category.urgent_respond_hours <= category.respond_hours:
+        raise DomainError(
+            _("Urgent requests must be answered at least as fast as normal ones."),
+            field="urgent_respond_hours",
+        )
+    if not 1 <= category.urgent_resolve_days <= category.resolve_days:
+        raise DomainError(
+            _("Urgent requests must be resolved at least as fast as normal ones."),
+            field="urgent_resolve_days",
+        )
+
+
+@transaction.atomic
+def category_save(
+    *, actor: Actor, category: Category | None, parent: Category | None, code: str, **fields: Any
+) -> Category:
+    """Create (category None) or change a category; deadlines apply to new requests only."""
+    require(actor, "edit", Category)
+    unknown = set(fields) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown category fields: {sorted(unknown)}")
+    creating = category is None
+    if creating:
+        if Category.objects.filter(code=code).exists():
+            raise DomainError(_("Another category uses this code."), field="code")
+        if parent is not None and parent.parent_id is not None:
+            raise DomainError(_("Categories have two levels: choose a group."), field="parent")
+        category = Category(code=code, parent=parent)
+    assert category is not None
+    before = {name: getattr(category, name) for name in CATEGORY_FIELDS}
+    for name, value in fields.items():
+        setattr(category, name, value.strip() if isinstance(value, str) else value)
+    if not category.name or not category.name_en:
+        raise DomainError(_("Give the name in Chinese and in English."), field="name")
+    _check_deadlines(category)
+    validate_fields(category, exclude=["parent"])
+    category.save()
+    changes = {
+        name: [before[name], getattr(category, name)]
+        for name in CATEGORY_FIELDS
+        if before[name] != getattr(category, name)
+    }
+    audit_log(
+        actor=actor,
+        action="cases.category.created" if creating else "cases.category.updated",
+        target=category,
+        data={"code": category.code, "changes": changes},
+    )
+    return category
+
+
+@transaction.atomic
+def response_template_save(
+    *,
+    actor: Actor,
+    template: ResponseTemplate | None,
+    title: str,
+    body: str,
+    category: Category | None = None,
+    is_active: bool = True,
+) -> ResponseTemplate:
+    """A unit's own reply template; units below it see it too."""
+    require(actor, "edit", ResponseTemplate, template)
+    assert actor.unit is not None
+    creating = template is None
+    if template is None:
+        template = ResponseTemplate(unit=actor.unit)
+    template.title = _clean_text(title, field="title", limit=60)
+    template.body = _clean_text(body, field="body", limit=2000)
+    template.category = category
+    template.is_active = is_active
+    template.save()
+    audit_log(
+        actor=actor,
+        action="cases.template.created" if creating else "cases.template.updated",
+        target=template,
+        data={"title": template.title, "active": is_active},
+    )
+    return template

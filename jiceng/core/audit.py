@@ -140,7 +140,7 @@ def audit_log(
     reason: str = "",
 ) -> AuditEntry:
     """Append one entry. Call it inside the service's transaction."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_ID])

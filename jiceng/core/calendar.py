@@ -14,6 +14,7 @@ Conventions (docs/ARCHITECTURE.md, "Working days"):
 
 from __future__ import annotations
 
+import time as clock_time
 import uuid
 import zoneinfo
 from collections.abc import Iterable
@@ -196,19 +197,31 @@ def _build_calendar(version: str) -> WorkCalendar:
     )
 
 
+_version_seen: tuple[float, str] = (float("-inf"), "")
+VERSION_RECHECK_SECONDS = 5.0
+
+
 def get_calendar() -> WorkCalendar:
     """The deployment's calendar; rebuilt in every process when a correction changes.
 
     The version is a random token, not a counter, so a cache that loses the key can never hand
-    a process an old version number it still holds a stale calendar for.
+    a process an old version number it still holds a stale calendar for. Each process asks the
+    shared cache for it at most every few seconds: deadlines are computed on every intake.
     """
-    version = cache.get(CACHE_VERSION_KEY)
-    if version is None:
-        cache.add(CACHE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(CACHE_VERSION_KEY) or "uncached"
+    global _version_seen
+    checked_at, version = _version_seen
+    now = clock_time.monotonic()
+    if now - checked_at > VERSION_RECHECK_SECONDS:
+        version = cache.get(CACHE_VERSION_KEY)
+        if version is None:
+            cache.add(CACHE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(CACHE_VERSION_KEY) or "uncached"
+        _version_seen = (now, str(version))
     return _build_calendar(str(version))
 
 
 def invalidate_calendar() -> None:
+    global _version_seen
     cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _version_seen = (float("-inf"), "")
     _build_calendar.cache_clear()

@@ -87,6 +87,8 @@ def access_object(
     **lookup: Any,
 ) -> M:
     """The one row matching `lookup` that `actor` may see and act on; Http404 otherwise."""
+    if any(isinstance(value, str) and "\x00" in value for value in lookup.values()):
+        raise Http404()  # PostgreSQL refuses NUL in text; no row can have one
     try:
         obj = visible(actor, model, queryset).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):

@@ -17,4 +17,13 @@ def acting(request: HttpRequest) -> dict[str, Any]:
             return []
         return list(memberships_of(actor.user))
 
-    return {"actor": actor, "switchable_memberships": switchable}
+    def unread_notifications() -> int:
+        from jiceng.cases.selectors import unread_count
+
+        return unread_count(actor)
+
+    return {
+        "actor": actor,
+        "switchable_memberships": switchable,
+        "unread_notifications": unread_notifications,
+    }

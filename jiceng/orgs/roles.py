@@ -83,7 +83,7 @@ _DISPATCHER = {Capability.CASE_HANDLE, Capability.CASE_DISPATCH}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(_HANDLER),
     Role.COMMUNITY_STAFF: frozenset(_HANDLER),
-    Role.BRANCH_SECRETARY: frozenset(_DISPATCHER),
+    Role.BRANCH_SECRETARY: frozenset({Capability.CASE_SUPERVISE, *_DISPATCHER}),
     Role.STREET_SUPERVISOR: frozenset(
         {Capability.BROWSE_UNITS, Capability.CASE_SUPERVISE, *_DISPATCHER}
     ),

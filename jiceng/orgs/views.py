@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiceng.cases.selectors import home_summary
 from jiceng.core.actors import Actor
 from jiceng.core.calendar import get_calendar
 from jiceng.core.forms import call_service
@@ -44,7 +46,7 @@ from jiceng.orgs.middleware import ACTING_SESSION_KEY
 from jiceng.orgs.models import OrgUnit, User
 from jiceng.orgs.roles import ROLE_DUTIES, Capability
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -56,7 +58,7 @@ def staff_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if _actor(request).membership is None:
             return render(request, "orgs/no_membership.html", status=403)
         return view(request, *args, **kwargs)
@@ -68,7 +70,7 @@ def capability_required(capability: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @staff_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not _actor(request).has_capability(capability):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -184,6 +186,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "can_use_admin": actor.has_capability(Capability.USE_ADMIN_SITE),
         "calendar_warning": _calendar_warning(actor),
         "duties": ROLE_DUTIES.get(actor.role or "", ()),
+        "cases": home_summary(actor),
     }
     return render(request, "orgs/staff_home.html", context)
 

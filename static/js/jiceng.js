@@ -15,3 +15,10 @@ document.addEventListener("htmx:afterRequest", function (event) {
   button.setAttribute("aria-expanded", "true");
   button.querySelector("[aria-hidden]").textContent = "▾";
 });
+// Response templates: choosing one fills the reply box, which stays editable.
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-fill]");
+  if (!select || !select.value) return;
+  var target = document.querySelector(select.dataset.fill);
+  if (target) { target.value = select.value; target.focus(); }
+});

@@ -2,11 +2,23 @@ from __future__ import annotations
 
 import pytest
 
+from jiceng.cases.default_categories import load
 from jiceng.cases.models import Category, Channel
 from jiceng.cases.services import case_submit
 from jiceng.core.actors import ANONYMOUS
 from jiceng.orgs.roles import Role
 from tests.factories import actor_for
+
+
+@pytest.fixture(autouse=True)
+def _default_categories(request):
+    """The migration loads them; transactional tests flush them, so load them again."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    load(Category)
 
 
 @pytest.fixture

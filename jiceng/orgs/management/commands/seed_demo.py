@@ -3,12 +3,13 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from jiceng.cases.demo_data import seed_cases
 from jiceng.core.errors import DomainError
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
@@ -31,14 +32,29 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (the fictional 青禾区 with its units and people in every role) and "
-        "print the demo accounts. Running it again creates nothing and prints the accounts again."
+        "Load the demo data (the fictional 青禾区 with its units and people in every role, and "
+        "requests over the last 12 months) and print the demo accounts. Running it again creates "
+        "nothing and prints the accounts again."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=3000,
+            metavar="N",
+            help="How many demo requests to create (default 3000; 0 to skip them).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        cases = options["cases"]
+        if cases < 0:
+            raise CommandError(_("The number of demo requests cannot be negative."))
         try:
             with transaction.atomic():
                 people = seed_units_and_people(self.stdout)
+                if cases:
+                    seed_cases(people, self.stdout, count=cases)
         except DomainError as error:
             raise CommandError(str(error.message)) from None
         self._print_accounts(people)

@@ -1,0 +1,300 @@
+"""Request pages through the test client: the resident's form and tracking, the staff's work."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from jiceng.cases import services
+from jiceng.cases.models import Case, Category, Feedback, Status
+from jiceng.core.actors import RESIDENT
+from jiceng.orgs.roles import Capability, Role, role_has_capability
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _form(tree, **overrides):
+    data = {
+        "category": Category.objects.get(code="lift").pk,
+        "area": tree.community_a1.pk,
+        "title": "3号楼电梯停运",
+        "description": "3号楼电梯从周五起停运，楼里老人上下楼很困难。",
+        "address": "柳岸路88号3号楼",
+        "reporter_name": "王阿姨",
+        "reporter_phone": "13912345678",
+    }
+    data.update(overrides)
+    return data
+
+
+def _signed_in(tree, role: str) -> Client:
+    client = Client()
+    client.force_login(tree.people[role])
+    return client
+
+
+def _png() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (0, 120, 0)).save(out, "PNG")
+    return SimpleUploadedFile("p.png", out.getvalue(), content_type="image/png")
+
+
+class TestResidentReport:
+    def test_a_resident_submits_and_gets_a_tracking_code(self, tree):
+        client = Client()
+        form = client.get(reverse("case_report"), **ZH).content.decode()
+        assert "柳岸社区" in form and "电梯故障" in form and "<optgroup" in form
+        response = client.post(reverse("case_report"), _form(tree, photos=[_png()]), **ZH)
+        assert response.status_code == 302
+        case = Case.objects.get()
+        done = client.get(response["Location"], **ZH).content.decode()
+        assert case.tracking_code in done
+        assert case.channel == "web" and case.attachments.count() == 1
+        assert case.reporter_phone == "13912345678"
+
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            ({"title": ""}, "这个字段是必填项"),
+            ({"description": "字" * 4001}, "4000"),
+            ({"category": "999999"}, "选择一个有效的选项"),
+            ({"area": str(10**9)}, "选择一个有效的选项"),
+            ({"reporter_phone": "12345"}, "手机号"),
+        ],
+    )
+    def test_bad_input_is_explained_and_nothing_is_stored(self, tree, overrides, message):
+        response = Client().post(reverse("case_report"), _form(tree, **overrides), **ZH)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert not Case.objects.exists()
+
+    def test_a_fake_photo_is_refused_on_the_form(self, tree):
+        fake = SimpleUploadedFile("x.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")
+        response = Client().post(reverse("case_report"), _form(tree, photos=[fake]), **EN)
+        assert response.status_code == 200
+        assert "Only JPEG, PNG and WebP photos" in response.content.decode()
+        assert not Case.objects.exists()
+
+    def test_submissions_are_rate_limited_per_address(self, tree, settings):
+        settings.CASE_SUBMISSIONS_PER_HOUR = 2
+        client = Client(REMOTE_ADDR="10.9.9.9")
+        for _ in range(2):
+            assert client.post(reverse("case_report"), _form(tree)).status_code == 302
+        blocked = client.post(reverse("case_report"), _form(tree), **ZH)
+        assert blocked.status_code == 429 and "请求过于频繁" in blocked.content.decode()
+        assert Case.objects.count() == 2
+        other = Client(REMOTE_ADDR="10.9.9.10")
+        assert other.post(reverse("case_report"), _form(tree)).status_code == 302
+
+
+class TestTracking:
+    def _resolved(self, tree, submit, secretary) -> Case:
+        case = submit()
+        services.case_accept(case=case, actor=secretary)
+        services.case_dispatch(case=case, actor=secretary, to_unit=tree.community_a1)
+        services.case_resolve(case=case, actor=secretary, body="已联系环卫公司清运完毕。")
+        return case
+
+    def test_lookup_with_a_sloppy_code(self, tree, submit):
+        case = submit()
+        sloppy = " " + "-".join([case.tracking_code[:4], case.tracking_code[4:8]]).lower()
+        sloppy += case.tracking_code[8:].lower() + " "
+        response = Client().post(reverse("case_track"), {"code": sloppy})
+        assert response["Location"] == reverse("case_track_detail", args=[case.tracking_code])
+
+    def test_unknown_codes_get_a_message_and_lookups_are_limited(self, tree):
+        client = Client(REMOTE_ADDR="10.7.7.7")
+        response = client.post(reverse("case_track"), {"code": "ZZZZZZZZZZZZ"}, **EN)
+        assert "No request has this tracking code" in response.content.decode()
+        for _ in range(40):
+            response = client.post(reverse("case_track"), {"code": "ZZZZZZZZZZZZ"})
+        assert response.status_code == 429
+        assert client.get(reverse("case_track_detail", args=["ZZZZZZZZZZZZ"])).status_code == 429
+
+    def test_the_resident_sees_units_and_answers_but_no_staff_names(self, tree, submit, secretary):
+        case = self._resolved(tree, submit, secretary)
+        page = Client().get(reverse("case_track_detail", args=[case.tracking_code]), **ZH)
+        text = page.content.decode()
+        assert "已联系环卫公司清运完毕" in text and "柳岸社区" in text
+        assert tree.people[Role.BRANCH_SECRETARY].display_name not in text
+        assert 'data-testid="feedback-form"' in text
+
+    def test_the_resident_confirms_and_the_case_closes(self, tree, submit, secretary):
+        case = self._resolved(tree, submit, secretary)
+        url = reverse("case_track_detail", args=[case.tracking_code])
+        response = Client().post(url, {"solved": "yes", "satisfaction": "5", "comment": "谢谢"})
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.status == Status.CLOSED
+        assert Feedback.objects.get().channel == "tracking"
+        page = Client().get(url).content.decode()
+        assert 'data-testid="feedback-form"' not in page
+
+    def test_not_solved_reopens(self, tree, submit, secretary):
+        case = self._resolved(tree, submit, secretary)
+        url = reverse("case_track_detail", args=[case.tracking_code])
+        Client().post(url, {"solved": "no", "satisfaction": "1"})
+        case.refresh_from_db()
+        assert case.status == Status.IN_PROGRESS and case.reopen_count == 1
+
+    def test_bad_feedback_changes_nothing(self, tree, submit, secretary):
+        case = self._resolved(tree, submit, secretary)
+        url = reverse("case_track_detail", args=[case.tracking_code])
+        for data in ({}, {"solved": "maybe"}, {"solved": "yes", "satisfaction": "7"}):
+            assert Client().post(url, data).status_code == 200
+        case.refresh_from_db()
+        assert case.status == Status.RESOLVED
+
+    def test_feedback_before_resolution_is_refused(self, tree, submit):
+        case = submit()
+        url = reverse("case_track_detail", args=[case.tracking_code])
+        response = Client().post(url, {"solved": "yes", "satisfaction": "5"}, **EN)
+        assert response.status_code in (200, 403)
+        case.refresh_from_db()
+        assert case.status == Status.SUBMITTED
+
+
+CASE_ROLES = [
+    role
+    for role in Role.values
+    if role_has_capability(role, Capability.CASE_HANDLE)
+    or role_has_capability(role, Capability.CASE_SUPERVISE)
+]
+NO_CASE_ROLES = [role for role in Role.values if role not in CASE_ROLES]
+
+
+class TestStaffPages:
+    @pytest.mark.parametrize("role", NO_CASE_ROLES)
+    def test_roles_without_case_work_are_refused(self, tree, submit, role):
+        case = submit()
+        client = _signed_in(tree, role)
+        for url in (
+            reverse("case_worklist"),
+            reverse("case_staff_entry"),
+            reverse("case_detail", args=[case.pk]),
+        ):
+            assert client.get(url).status_code == 403, (role, url)
+
+    @pytest.mark.parametrize("role", CASE_ROLES)
+    def test_case_detail_is_visible_exactly_in_the_subtree(self, tree, submit, role):
+        inside = submit()  # held by 柳岸社区, in its area
+        outside = submit(area=tree.community_b1)  # a village of the other street
+        client = _signed_in(tree, role)
+        unit = tree.unit_of(role)
+        for case in (inside, outside):
+            visible = case.current_path.startswith(unit.path) or case.area_path.startswith(
+                unit.path
+            )
+            status = client.get(reverse("case_detail", args=[case.pk])).status_code
+            assert status == (200 if visible else 404), (role, case.area.name)
+
+    def test_worklist_puts_overdue_first_and_counts_queries(
+        self, tree, submit, django_assert_max_num_queries
+    ):
+        from datetime import timedelta
+
+        from jiceng.core import clock
+
+        old = submit(title="很早的诉求", submitted_at=clock.now() - timedelta(days=30))
+        for n in range(15):
+            submit(title=f"新诉求{n}")
+        client = _signed_in(tree, Role.BRANCH_SECRETARY)
+        with django_assert_max_num_queries(14):
+            page = client.get(reverse("case_worklist")).content.decode()
+        assert page.index("很早的诉求") < page.index("新诉求0")
+        assert old.is_overdue()
+
+    def test_staff_enter_a_phone_request(self, tree):
+        client = _signed_in(tree, Role.COMMUNITY_STAFF)
+        data = _form(tree, channel="phone", priority="urgent")
+        response = client.post(reverse("case_staff_entry"), data)
+        case = Case.objects.get()
+        assert response["Location"] == reverse("case_detail", args=[case.pk])
+        assert (case.channel, case.priority) == ("phone", "urgent")
+        assert case.entered_by == tree.people[Role.COMMUNITY_STAFF]
+
+    def test_staff_cannot_enter_requests_outside_their_subtree(self, tree):
+        client = _signed_in(tree, Role.COMMUNITY_STAFF)
+        data = _form(tree, channel="phone", priority="normal", area=tree.community_b1.pk)
+        response = client.post(reverse("case_staff_entry"), data)
+        assert response.status_code == 200 and not Case.objects.exists()
+
+    def test_the_whole_journey_through_the_action_forms(self, tree, submit):
+        case = submit()
+        secretary = _signed_in(tree, Role.BRANCH_SECRETARY)
+        worker = _signed_in(tree, Role.GRID_WORKER)
+        act = lambda client, action, data: client.post(  # noqa: E731
+            reverse("case_act", args=[case.pk, action]),
+            {f"{action}-{key}": value for key, value in data.items()},
+        )
+        detail = secretary.get(reverse("case_detail", args=[case.pk])).content.decode()
+        assert 'data-action="accept"' in detail and 'data-action="dispatch"' not in detail
+        act(secretary, "accept", {"note": ""})
+        act(secretary, "dispatch", {"to_unit": tree.grid_a1.pk, "note": "请网格员处理"})
+        case.refresh_from_db()
+        assert case.status == Status.DISPATCHED and case.current_unit == tree.grid_a1
+        act(worker, "start", {"note": ""})
+        act(worker, "reply", {"body": "已到现场查看，正在协调环卫。"})
+        act(worker, "resolve", {"body": "环卫已清运，现场干净。"})
+        case.refresh_from_db()
+        assert case.status == Status.RESOLVED and case.replies.count() == 2
+        # The secretary records the resident's answer taken by phone.
+        act(secretary, "feedback", {"solved": "yes", "satisfaction": "4", "comment": "电话回访"})
+        case.refresh_from_db()
+        assert case.status == Status.RESOLVED  # the case is with the grid now, not the secretary
+        act(worker, "feedback", {"solved": "yes", "satisfaction": "4", "comment": "电话回访"})
+        case.refresh_from_db()
+        assert case.status == Status.CLOSED and case.feedback.get().channel == "phone"
+
+    def test_invalid_action_posts_change_nothing(self, tree, submit):
+        case = submit()
+        client = _signed_in(tree, Role.BRANCH_SECRETARY)
+        for action, data in (
+            ("dispatch", {"dispatch-to_unit": tree.grid_a1.pk}),  # not accepted yet
+            ("explode", {}),
+            ("reject", {"reject-note": ""}),
+        ):
+            response = client.post(reverse("case_act", args=[case.pk, action]), data)
+            assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.status == Status.SUBMITTED
+        assert client.get(reverse("case_act", args=[case.pk, "accept"])).status_code == 405
+
+    def test_photos_are_served_only_to_staff_who_see_the_case(self, tree, submit):
+        case = submit(photos=[_png()])
+        photo = case.attachments.get()
+        url = reverse("case_attachment", args=[case.pk, photo.pk])
+        assert _signed_in(tree, Role.COMMUNITY_STAFF).get(url).status_code == 200
+        other = submit(area=tree.community_b1)
+        assert (
+            _signed_in(tree, Role.COMMUNITY_STAFF)
+            .get(reverse("case_attachment", args=[other.pk, photo.pk]))
+            .status_code
+            == 404
+        )
+        assert Client().get(url).status_code == 302
+
+    def test_notifications_page_and_mark_read(self, tree, submit):
+        submit()
+        client = _signed_in(tree, Role.BRANCH_SECRETARY)
+        page = client.get(reverse("notifications"), **ZH).content.decode()
+        assert "小区垃圾站满溢" in page
+        client.post(reverse("notifications"))
+        assert tree.people[Role.BRANCH_SECRETARY].notifications.filter(read_at=None).count() == 0
+
+    def test_resident_feedback_via_service_matches_page(self, tree, submit, secretary):
+        case = submit()
+        services.case_accept(case=case, actor=secretary)
+        services.case_dispatch(case=case, actor=secretary, to_unit=tree.community_a1)
+        services.case_resolve(case=case, actor=secretary, body="好了")
+        services.case_feedback(case=case, actor=RESIDENT, solved="partly", satisfaction=3)
+        page = _signed_in(tree, Role.BRANCH_SECRETARY).get(
+            reverse("case_detail", args=[case.pk]), **EN
+        )
+        assert "Partly solved" in page.content.decode()
