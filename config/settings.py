@@ -119,7 +119,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "jiceng-test" if TESTING else "jiceng",
+            # Parallel test workers share the Redis server: each keeps to its own keys.
+            "KEY_PREFIX": (
+                f"jiceng-test-{env.str('PYTEST_XDIST_WORKER', default='main')}"
+                if TESTING
+                else "jiceng"
+            ),
         }
     }
 elif TESTING:

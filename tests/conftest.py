@@ -6,18 +6,31 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from jiceng.orgs.models import OrgUnit, User
 from jiceng.orgs.roles import Role, UnitKind
 from tests.factories import make_member, make_unit
 
 
+def _clear_cache_of_this_worker() -> None:
+    """Empty the cache; on Redis only this test process's keys, as other workers share it."""
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        for key in client.scan_iter(f"{backend.key_prefix}:*"):
+            client.delete(key)
+    else:
+        backend.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    _clear_cache_of_this_worker()
     yield
-    cache.clear()
+    _clear_cache_of_this_worker()
 
 
 @dataclass

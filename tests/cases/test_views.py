@@ -298,3 +298,86 @@ class TestStaffPages:
             reverse("case_detail", args=[case.pk]), **EN
         )
         assert "Partly solved" in page.content.decode()
+
+
+class TestQueue:
+    def test_queue_costs_the_same_for_many_requests(
+        self, tree, submit, django_assert_max_num_queries
+    ):
+        client = _signed_in(tree, Role.STREET_SUPERVISOR)
+        for n in range(30):
+            submit(title=f"诉求{n}", area=tree.community_a2 if n % 2 else tree.community_a1)
+        for query in ("", "?overdue=on", "?status=submitted&category=rubbish", "?unit=QH-DH-GX"):
+            with django_assert_max_num_queries(16):
+                response = client.get(reverse("case_queue") + query)
+            assert response.status_code == 200, query
+
+    def test_queue_filters_narrow_the_list(self, tree, submit):
+        inside = submit(title="桂香社区的诉求", area=tree.community_a2)
+        submit(title="柳岸社区的诉求")
+        client = _signed_in(tree, Role.STREET_SUPERVISOR)
+        page = client.get(reverse("case_queue"), {"unit": "QH-DH-GX"}).content.decode()
+        assert "桂香社区的诉求" in page and "柳岸社区的诉求" not in page
+        by_code = client.get(reverse("case_queue"), {"q": inside.tracking_code.lower()})
+        assert "桂香社区的诉求" in by_code.content.decode()
+
+    def test_garbage_filters_never_fail(self, tree, submit):
+        submit()
+        client = _signed_in(tree, Role.DISTRICT_ADMIN)
+        for query in (
+            {"status": "nonsense", "category": "x" * 300, "unit": "\x00", "page": "-3"},
+            {"submitted_from": "2026-13-45", "submitted_to": "yesterday", "channel": "fax"},
+            {"q": "%" * 500, "overdue": "maybe", "page": "99999999999"},
+        ):
+            assert client.get(reverse("case_queue"), query).status_code == 200
+
+
+class TestGarbageNeverFails:
+    """Every form that writes answers bad input with a page or a redirect, never a 500."""
+
+    GARBAGE = [
+        {},
+        {"category": "abc", "area": "-1", "title": "\x00", "description": "x" * 10_000},
+        {"latitude": "1e999", "longitude": "nan", "reporter_phone": "٣٣٣", "is_anonymous": "x"},
+    ]
+
+    def test_public_forms(self, tree, submit):
+        case = submit()
+        for data in self.GARBAGE:
+            for url in (
+                reverse("case_report"),
+                reverse("case_track"),
+                reverse("case_track_detail", args=[case.tracking_code]),
+            ):
+                assert Client().post(url, data).status_code < 500, (url, data)
+
+    def test_staff_forms(self, tree, submit):
+        case = submit()
+        client = _signed_in(tree, Role.DISTRICT_ADMIN)
+        urls = [
+            reverse("case_staff_entry"),
+            reverse("case_category_new"),
+            reverse("case_template_new"),
+            reverse("case_import"),
+            reverse("notifications"),
+            *(
+                reverse("case_act", args=[case.pk, a])
+                for a in (
+                    "accept",
+                    "dispatch",
+                    "transfer",
+                    "resolve",
+                    "reply",
+                    "feedback",
+                    "merge",
+                    "reject",
+                    "decide_transfer",
+                    "nonsense",
+                )
+            ),
+        ]
+        for data in self.GARBAGE:
+            for url in urls:
+                assert client.post(url, data).status_code < 500, (url, data)
+        case.refresh_from_db()
+        assert case.status == Status.SUBMITTED
