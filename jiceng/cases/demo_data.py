@@ -2646,6 +2646,13 @@ def seed_cases(people: DemoPeople, stdout: Writer, *, count: int = 3000, seed: i
     calendar = get_calendar()
     now = timezone.now().replace(microsecond=0)
     staff = _Staff(people)
+    stdout.write(
+        _(
+            "Replaying a year of %(count)d demo requests through the workflow; this takes "
+            "about a minute, once."
+        )
+        % {"count": count}
+    )
     with transaction.atomic(), translation.override("zh-hans"):
         plans = _Planner(areas, categories, calendar, now, seed).plans(count)
         replay = _Replay(staff, list(people.units.values()), calendar, now)
