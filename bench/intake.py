@@ -123,7 +123,7 @@ def _hotspots(call: Callable[[int], None], count: int, start: int) -> list[tuple
         call(i)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    rows = []
+    rows: list[tuple[str, float]] = []
     for (filename, line, function), (_, _, _, cumulative, _) in stats.items():
         if "/jiceng/" in filename:
             short = filename.split("/jiceng/", 1)[1]
@@ -406,7 +406,7 @@ def print_load(
     for variant in variants:
         options = " ".join(SERVER_VARIANTS[variant]) or "-"
         print(f"\n## gunicorn, 2 workers, {variant} ({options})\n")
-        rows = []
+        rows: list[list[object]] = []
         for level in levels:
             base = results.get((variant, "healthz", level))
             for name in endpoints:

@@ -237,7 +237,9 @@ def page_specs() -> list[PageSpec]:
     district_code = Case.objects.order_by("pk").values_list("tracking_code", flat=True)[
         Case.objects.count() // 2
     ]
-    street = User.objects.get(username=USERS["street"]).memberships.first().unit
+    membership = User.objects.get(username=USERS["street"]).memberships.first()
+    assert membership is not None, "the demo's street supervisor has a membership"
+    street = membership.unit
     street_code = (
         Case.objects.filter(current_path__startswith=street.path)
         .order_by("-pk")
@@ -338,7 +340,7 @@ def profile_pages(
 
 def print_profiles(profiles: list[PageProfile]) -> None:
     print("\n## Query plans (in-process, one request each)\n")
-    rows = []
+    rows: list[list[object]] = []
     for p in profiles:
         slowest = max(p.plans, key=lambda plan: plan.ms, default=None)
         flags = sorted({flag for plan in p.plans for flag in plan.flags})
@@ -415,13 +417,13 @@ def run_load(
                 raise RuntimeError(f"{spec.path} answered {status} to {spec.user or 'anyone'}")
         for repeat in range(1, repeats + 1):
             for spec in loaded:
-                headers = [f"Cookie: {name}={cookies[spec.user]}"] if spec.user else []
+                cookie = [f"Cookie: {name}={cookies[spec.user]}"] if spec.user else []
                 result = run_wrk(
                     port,
                     spec.path,
                     connections=connections,
                     duration=duration,
-                    headers=headers,
+                    headers=cookie,
                     server=server,
                     timeout_s=30,
                 )
@@ -445,7 +447,7 @@ def print_load(
 ) -> None:
     print(f"\n## Latency at {connections} concurrent clients (gunicorn, 2 sync workers)\n")
     base = results.get("healthz")
-    rows = []
+    rows: list[list[object]] = []
     for profile in profiles:
         spec = profile.spec
         s = results.get(spec.name)

@@ -18,8 +18,11 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
+# The stubs do not describe the private hooks overridden here.
+_SQLiteWrapper: Any = base.DatabaseWrapper
 
-class DatabaseWrapper(base.DatabaseWrapper):
+
+class DatabaseWrapper(_SQLiteWrapper):
     _writer_fd: int | None = None
     _writer_locked = False
 
