@@ -18,7 +18,7 @@ from jiceng.cases.models import (
     ResponseTemplate,
     Status,
 )
-from jiceng.cases.services import TRACKING_ALPHABET, normalise_tracking_code
+from jiceng.cases.services import TRACKING_ALPHABET, TRACKING_LENGTH, normalise_tracking_code
 from jiceng.core.actors import Actor
 from jiceng.core.permissions import access_object, visible
 
@@ -121,11 +121,14 @@ def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None
         queryset = queryset.filter(submitted_at__date__lte=filters.submitted_to)
     if filters.query:
         code = normalise_tracking_code(filters.query)
-        queryset = queryset.filter(
-            Q(tracking_code=code)
-            | Q(title__icontains=filters.query)
-            | Q(address__icontains=filters.query)
-        )
+        if len(code) == TRACKING_LENGTH and set(code) <= set(TRACKING_ALPHABET):
+            # A tracking code is looked up on its unique index; mixing it into the text
+            # search below made every code lookup scan the table.
+            queryset = queryset.filter(tracking_code=code)
+        else:
+            queryset = queryset.filter(
+                Q(title__icontains=filters.query) | Q(address__icontains=filters.query)
+            )
     return queryset.select_related(*LIST_RELATED).order_by("-submitted_at", "-pk")
 
 

@@ -570,14 +570,18 @@ def case_transfer(*, case: Case, actor: Actor, to_unit: OrgUnit, note: str) -> C
             to_unit=to_unit,
             updates={"transfer_count": case.transfer_count + 1, "dispatched_by_unit": None},
         )
-        notify_unit(
-            unit=to_unit,
-            capability=Capability.CASE_HANDLE,
-            case=case,
-            verb="transferred",
-            message=gettext_lazy("Request %(code)s was transferred to you: %(title)s"),
-        )
+        _notify_transferred(case, to_unit)
     return case
+
+
+def _notify_transferred(case: Case, unit: OrgUnit) -> None:
+    notify_unit(
+        unit=unit,
+        capability=Capability.CASE_HANDLE,
+        case=case,
+        verb="transferred",
+        message=gettext_lazy("Request %(code)s was transferred to you: %(title)s"),
+    )
 
 
 def _superior_unit(unit: OrgUnit) -> OrgUnit:
@@ -604,13 +608,7 @@ def case_decide_transfer(*, case: Case, actor: Actor, approve: bool, note: str =
                 "dispatched_by_unit": None,
             },
         )
-        notify_unit(
-            unit=target,
-            capability=Capability.CASE_HANDLE,
-            case=case,
-            verb="transferred",
-            message=gettext_lazy("Request %(code)s was transferred to you: %(title)s"),
-        )
+        _notify_transferred(case, target)
     else:
         case_transition(
             case=case,
