@@ -39,10 +39,22 @@ WRK_SCRIPT = BENCH / "wrk_report.lua"
 HOST = "127.0.0.1"
 
 # `bin/serve`'s gunicorn command line, after the bind address.
-SERVE_ARGS = ["--workers", "2", "--access-logfile", "-", "--log-level", "warning"]
+# As bin/serve runs it; the "sync" variant replaces the threads by one request per process.
+SERVE_ARGS = [
+    "--workers",
+    "2",
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "8",
+    "--access-logfile",
+    "-",
+    "--log-level",
+    "warning",
+]
 SERVER_VARIANTS: dict[str, list[str]] = {
-    "sync": [],
-    "gthread": ["--worker-class", "gthread", "--threads", "4"],
+    "serve": [],
+    "sync": ["--worker-class", "sync", "--threads", "1"],
 }
 
 

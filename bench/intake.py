@@ -1,17 +1,17 @@
 """Intake throughput: how many requests per second the production server takes in.
 
     .venv/bin/python bench/intake.py [--duration 20] [--connections 8,32] [--repeats 3]
-                                     [--servers sync,gthread] [--endpoints healthz,open311,report]
-                                     [--sqlite-synchronous FULL] [--ratelimit on] [--writer-lock]
+                                     [--servers serve] [--endpoints healthz,open311,report]
+                                     [--sqlite-synchronous FULL] [--ratelimit on]
                                      [--conn-max-age N] [--json FILE]
 
 On a fresh SQLite database in a temporary directory (demo units and people, no cases) it
 
 1. measures in-process, with Django's test client, the CPU time and the SQL queries of one
    Open311 POST and one resident web-form POST (and of /healthz for comparison);
-2. serves the project as `bin/serve` does (gunicorn `config.wsgi:application`, 2 workers, access
-   log on, plus the huey consumer), once with sync workers and once with
-   `--worker-class gthread --threads 4`, and loads it from 127.0.0.1 with wrk (2 threads) at each
+2. serves the project as `bin/serve` does (gunicorn `config.wsgi:application`, 2 gthread workers
+   of 8 threads, access log on, plus the huey consumer; `--servers serve,sync` adds a run with
+   one sync worker per process), and loads it from 127.0.0.1 with wrk (2 threads) at each
    concurrency: GET /healthz (the framework ceiling), POST /open311/v2/requests.json and
    POST /report/. Every measurement is repeated; tables show medians.
 
@@ -20,9 +20,9 @@ compares them with wrk's successful responses. The per-address and per-key rate 
 (their cost is part of a real request) but are raised far above what the run can reach.
 
 Experiments, to measure what a recommended change would gain (nothing in the application
-changes): `--sqlite-synchronous NORMAL`, `--ratelimit off`, `--conn-max-age 60` (persistent
-SQLite connections) and `--writer-lock` (bench/sqlite_writer_lock). See docs/PERFORMANCE.md for
-the figures and what they mean.
+changes): `--sqlite-synchronous NORMAL`, `--ratelimit off` and `--conn-max-age 0` (a new
+database connection for every request). See docs/PERFORMANCE.md for the figures and what they
+mean.
 """
 
 from __future__ import annotations
@@ -455,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--connections", default="8,32", help="concurrency levels")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--servers", default="sync,gthread", help="gunicorn variants")
+    parser.add_argument(
+        "--servers", default="serve", help="gunicorn variants: serve (as bin/serve), sync"
+    )
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     parser.add_argument("--in-process-requests", type=int, default=200)
     parser.add_argument(
@@ -467,15 +469,10 @@ def main(argv: list[str] | None = None) -> int:
         "--ratelimit", choices=("on", "off"), default="on", help="RATELIMIT_ENABLED"
     )
     parser.add_argument(
-        "--writer-lock",
-        action="store_true",
-        help="experiment: queue SQLite writers on a file lock (bench/sqlite_writer_lock)",
-    )
-    parser.add_argument(
         "--conn-max-age",
         type=int,
         default=None,
-        help="experiment: CONN_MAX_AGE for SQLite (persistent connections)",
+        help="experiment: CONN_MAX_AGE (seconds a database connection is kept; 0: none)",
     )
     parser.add_argument("--json", default="", help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary deployment")
@@ -497,10 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     env["RATELIMIT_ENABLED"] = "true" if args.ratelimit == "on" else "false"
     if args.sqlite_synchronous:
         env["SQLITE_SYNCHRONOUS"] = args.sqlite_synchronous
-    if args.writer_lock:
-        env["JICENG_BENCH_WRITER_LOCK"] = "1"
     if args.conn_max_age is not None:
-        env["JICENG_BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
+        env["CONN_MAX_AGE"] = str(args.conn_max_age)
     deployment = make_deployment(env)
     try:
         with time_limit(int(estimate * 1.5) + 300):

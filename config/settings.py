@@ -95,7 +95,11 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'jiceng.sqlite3'}")
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if SQLITE:
+    if not TESTING:  # the tests' in-memory databases have one process; pytest-django needs
+        # to recognise the engine to keep them in memory. Writers queue on a file lock here:
+        DATABASES["default"]["ENGINE"] = "jiceng.core.db.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers queue on the
         # busy timeout instead of failing on a read-to-write lock upgrade.
@@ -107,9 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON;"
         ),
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Opening a connection (and, on SQLite, running the PRAGMAs above) costs more than a light page.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Redis and background jobs -------------------------------------------------------
@@ -225,6 +229,19 @@ if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Requests per window that anonymous endpoints accept from one address (jiceng.core.ratelimit).
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+# Where the counters live: "sqlite" (a file of their own) with the embedded database and no
+# Redis; "cache" (Django's cache: Redis, or local memory in tests) otherwise.
+RATELIMIT_STORE = env.str(
+    "RATELIMIT_STORE", default="sqlite" if SQLITE and not REDIS_URL and not TESTING else "cache"
+)
+RATELIMIT_SQLITE_PATH = env.str(
+    "RATELIMIT_SQLITE_PATH",
+    default=str(
+        Path(DATABASES["default"]["NAME"]).with_name("ratelimit.sqlite3")
+        if SQLITE
+        else VAR_DIR / "ratelimit.sqlite3"
+    ),
+)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
+from jiceng.core.process_cache import forget_all
 from jiceng.orgs.models import OrgUnit, User
 from jiceng.orgs.roles import Role, UnitKind
 from tests.factories import make_member, make_unit
@@ -29,8 +30,10 @@ def _clear_cache_of_this_worker() -> None:
 @pytest.fixture(autouse=True)
 def _clear_cache():
     _clear_cache_of_this_worker()
+    forget_all()
     yield
     _clear_cache_of_this_worker()
+    forget_all()
 
 
 @dataclass

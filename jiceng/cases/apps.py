@@ -8,4 +8,4 @@ class CasesConfig(AppConfig):
     verbose_name = _("Residents' requests")
 
     def ready(self) -> None:
-        from jiceng.cases import permissions  # noqa: F401  (registers the policies)
+        from jiceng.cases import permissions, signals  # noqa: F401  (registers policies, signals)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.cases.lookups import leaf_category_by_id
 from jiceng.cases.models import Level, Priority, Satisfaction, Solved
 from jiceng.cases.selectors import leaf_categories
 from jiceng.cases.services import RESIDENT_AREA_KINDS
+from jiceng.orgs.lookups import unit_by_id
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import UnitKind
 
@@ -48,8 +50,11 @@ def grouped_category_choices() -> list[Any]:
     return [("", "---------"), *groups.items()]
 
 
+COMMUNITY_KINDS = (UnitKind.COMMUNITY, UnitKind.VILLAGE)
+
+
 def area_queryset(units: Any = None, *, include_grids: bool = False) -> Any:
-    kinds = RESIDENT_AREA_KINDS if include_grids else (UnitKind.COMMUNITY, UnitKind.VILLAGE)
+    kinds = RESIDENT_AREA_KINDS if include_grids else COMMUNITY_KINDS
     base = units if units is not None else OrgUnit.objects.all()
     return base.filter(kind__in=kinds, is_active=True).order_by("path")
 
@@ -75,11 +80,42 @@ def _check_contact_phone(value: str) -> str:
     return value
 
 
+class KeptChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that validates against objects kept per process (cases.lookups,
+    orgs.lookups) instead of asking the database on every submission."""
+
+    def __init__(self, *args: Any, lookup: Callable[[int], Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lookup = lookup
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            found = self.lookup(int(value))
+        except (TypeError, ValueError):
+            found = None
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+
+def _resident_area(pk: int) -> OrgUnit | None:
+    unit = unit_by_id(pk)
+    if unit is None or not unit.is_active or unit.kind not in COMMUNITY_KINDS:
+        return None
+    return unit
+
+
 class ReportForm(forms.Form):
     """The resident's request, on a phone; no account needed."""
 
-    category = forms.ModelChoiceField(label=_("What is it about?"), queryset=leaf_categories())
-    area = forms.ModelChoiceField(label=_("Community or village"), queryset=area_queryset())
+    category = KeptChoiceField(
+        label=_("What is it about?"), queryset=leaf_categories(), lookup=leaf_category_by_id
+    )
+    area = KeptChoiceField(
+        label=_("Community or village"), queryset=area_queryset(), lookup=_resident_area
+    )
     title = forms.CharField(label=_("Title"), max_length=100)
     description = forms.CharField(
         label=_("Describe the problem"),
@@ -141,8 +177,9 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "category", grouped_category_choices())
-        _choices(self, "area", grouped_area_choices(self._field_queryset("area")))
+        # Built only when the form is shown: a valid submission never renders them.
+        _choices(self, "category", grouped_category_choices)
+        _choices(self, "area", lambda: grouped_area_choices(self._field_queryset("area")))
 
     def _field_queryset(self, name: str) -> Any:
         field = self.fields[name]
@@ -153,7 +190,7 @@ class ReportForm(forms.Form):
         return _check_contact_phone(self.cleaned_data.get("reporter_phone", ""))
 
 
-def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+def _choices(form: forms.Form, name: str, choices: list[Any] | Callable[[], list[Any]]) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
@@ -176,7 +213,7 @@ class StaffEntryForm(ReportForm):
         self.fields["area"] = forms.ModelChoiceField(
             label=_("Community, village or grid"), queryset=areas
         )
-        _choices(self, "area", grouped_area_choices(areas))
+        _choices(self, "area", lambda: grouped_area_choices(areas))
         self.order_fields(self.field_order)
 
 

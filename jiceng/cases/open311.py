@@ -39,6 +39,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from jiceng.cases import lookups
 from jiceng.cases.models import OPEN_STATUSES, Case, Category, Channel, Reply, Status
 from jiceng.cases.selectors import leaf_categories
 from jiceng.cases.services import case_submit, normalise_tracking_code
@@ -46,6 +47,7 @@ from jiceng.core import ratelimit
 from jiceng.core.actors import Actor
 from jiceng.core.errors import DomainError, RateLimited
 from jiceng.core.pagination import MAX_PAGE
+from jiceng.orgs.lookups import unit_by_code
 from jiceng.orgs.models import ApiKey, OrgUnit
 from jiceng.orgs.services import api_key_authenticate
 
@@ -447,7 +449,7 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
 def _service(code: str) -> Category | None:
     if not _SERVICE_CODE_SHAPE.match(code):
         return None
-    return leaf_categories().filter(code=code).first()
+    return lookups.leaf_category_by_code(code)
 
 
 @endpoint("GET")
@@ -604,7 +606,7 @@ def _required(data: QueryDict, name: str, *, single_line: bool = True, code: boo
 
 def _area(data: QueryDict, api_key: ApiKey) -> OrgUnit:
     code = _required(data, "area_code", code=True)
-    area = OrgUnit.objects.filter(code=code).first() if _UNIT_CODE_SHAPE.match(code) else None
+    area = unit_by_code(code) if _UNIT_CODE_SHAPE.match(code) else None
     if area is None:
         raise _bad(_("No community, village or grid has this area_code."))
     if not api_key.unit.contains(area):

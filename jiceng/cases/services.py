@@ -46,14 +46,18 @@ from jiceng.cases.models import (
     Solved,
     Status,
 )
-from jiceng.cases.photos import checked_photo
+from jiceng.cases.photos import Photo, checked_photo
 from jiceng.cases.workflow import TRANSITIONS, Action, Who, target_of
 from jiceng.core import clock
 from jiceng.core.actors import Actor
-from jiceng.core.audit import audit_log
+from jiceng.core.audit import AuditDraft, AuditRecord, audit_log
 from jiceng.core.calendar import get_calendar
+from jiceng.core.db.prepared_insert import PreparedInsert
 from jiceng.core.errors import Conflict, DomainError, Forbidden, validate_fields
+from jiceng.core.group_commit import GroupCommit
 from jiceng.core.permissions import require
+from jiceng.core.request_context import current_request_id
+from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit, User
 from jiceng.orgs.roles import ROLE_CAPABILITIES, Capability, UnitKind
 
@@ -84,7 +88,10 @@ def route(category: Category, area: OrgUnit) -> OrgUnit:
     )
     if depth == area.depth:
         return area
-    return OrgUnit.objects.get(path=area.path[: OrgUnit.steplen * depth])
+    holder = lookups.unit_at_path(area.path[: OrgUnit.steplen * depth])
+    if holder is None:
+        raise OrgUnit.DoesNotExist(area.path[: OrgUnit.steplen * depth])
+    return holder
 
 
 @dataclass(frozen=True)
@@ -116,32 +123,59 @@ def notify_unit(
 
     `message` is a lazy translatable string with %(…)s fields filled from `case`.
     """
-    recipients = (
-        User.objects.filter(
-            is_active=True,
-            memberships__unit=unit,
-            memberships__is_active=True,
-            memberships__role__in=_roles_with(capability),
-        )
-        .distinct()
-        .only("pk", "email", "preferred_language")
+    return notify_units([(unit, case)], capability=capability, verb=verb, message=message)
+
+
+def notify_units(
+    items: Sequence[tuple[OrgUnit, Case | None]], *, capability: str, verb: str, message: Any
+) -> list[Notification]:
+    """`notify_unit` for many (unit, case) pairs at once, one query per distinct unit."""
+    return notifications_send(
+        notifications_draft(items, capability=capability, verb=verb, message=message)
     )
+
+
+def notifications_draft(
+    items: Sequence[tuple[OrgUnit, Case | None]], *, capability: str, verb: str, message: Any
+) -> list[Notification]:
+    """The notifications `notify_units` would store, not stored yet (reads only)."""
+    recipients_of: dict[int, list[User]] = {}
     made = []
-    for user in recipients:
-        with translation.override(user.preferred_language):
-            text = str(message) % _message_fields(case)
-        made.append(
-            Notification(
-                recipient=user, case=case, verb=verb, message=text[:300], created_at=clock.now()
+    now = clock.now()
+    for unit, case in items:
+        if unit.pk not in recipients_of:
+            recipients_of[unit.pk] = lookups.active_staff(unit, _roles_with(capability))
+        fields = _message_fields(case)
+        texts: dict[str, str] = {}
+        for user in recipients_of[unit.pk]:
+            if user.preferred_language not in texts:
+                with translation.override(user.preferred_language):
+                    texts[user.preferred_language] = (str(message) % fields)[:300]
+            made.append(
+                Notification(
+                    recipient=user,
+                    case=case,
+                    verb=verb,
+                    message=texts[user.preferred_language],
+                    created_at=now,
+                )
             )
-        )
+    return made
+
+
+def notifications_send(made: list[Notification]) -> list[Notification]:
+    """Store drafted notifications; e-mail them once the transaction commits."""
     Notification.objects.bulk_create(made)
-    if any(user.email for user in recipients):
+    _email_after_commit(made)
+    return made
+
+
+def _email_after_commit(made: list[Notification]) -> None:
+    ids = [n.pk for n in made if n.pk is not None and n.recipient.email]
+    if ids:
         from jiceng.cases.tasks import email_notifications
 
-        ids = [n.pk for n in made if n.pk is not None]
         transaction.on_commit(lambda: email_notifications(ids))
-    return made
 
 
 def _message_fields(case: Case | None) -> dict[str, str]:
@@ -164,8 +198,23 @@ def _clean_text(value: str, *, field: str, limit: int, required: bool = True) ->
     return value
 
 
-@transaction.atomic
-def case_submit(
+@dataclass
+class Submission:
+    """A new case checked, routed and given its deadlines, not stored yet (see `case_prepare`)."""
+
+    actor: Actor
+    case: Case
+    photos: list[tuple[bytes, Photo]]
+    request_id: str
+    rows: _IntakeWrite | None = None
+
+    def draft(self) -> _IntakeWrite:
+        """Its rows, adapted for the database (again after its tracking code changed)."""
+        self.rows = _IntakeWrite([self])
+        return self.rows
+
+
+def case_prepare(
     *,
     actor: Actor,
     category: Category,
@@ -184,8 +233,8 @@ def case_submit(
     photos: Sequence[UploadedFile] = (),
     external_id: str = "",
     submitted_at: datetime | None = None,
-) -> Case:
-    """A new case from any channel, routed to the responsible unit with its deadlines."""
+) -> Submission:
+    """Everything `case_submit` checks and decides, without writing: bad input raises here."""
     if channel in (Channel.PHONE, Channel.WALK_IN, Channel.IMPORT) and not (
         actor.system or actor.has_capability(Capability.CASE_HANDLE)
     ):
@@ -237,19 +286,122 @@ def case_submit(
         resolve_by=due.resolve_by,
     )
     validate_fields(case, exclude=["category", "area", "current_unit", "entered_by"])
+    submission = Submission(
+        actor=actor, case=case, photos=checked, request_id=current_request_id.get()
+    )
+    # Drafted here, in the request's own thread, so the thread that stores a group of
+    # submissions (core.group_commit) only has to put their rows together.
+    submission.draft()
+    return submission
+
+
+def case_submit_prepared(*, submissions: Sequence[Submission]) -> list[Case]:
+    """Store prepared cases, their timeline, audit entries and notifications in one transaction.
+
+    Many at once is how intake keeps up under load (`case_submit` groups concurrent requests).
+    Everything that only reads or computes happens before the transaction (`_IntakeWrite`): on
+    SQLite the transaction holds the database's single write lock from its first statement.
+    """
+    for submission in submissions:
+        if submission.case.pk is not None:  # an id from a rolled-back attempt is not its own
+            submission.case.pk = None
+            submission.draft()
     for _attempt in range(3):
+        write = _IntakeWrite.combine(
+            [submission.rows or submission.draft() for submission in submissions]
+        )
         try:
             with transaction.atomic():
-                case.save()
+                write.store()
             break
         except IntegrityError:  # a tracking code collision: astronomically rare, but cheap
-            case.pk = None
-            case.tracking_code = new_tracking_code()
+            for submission in submissions:
+                submission.case.pk = None
+                submission.case.tracking_code = new_tracking_code()
+                submission.draft()
     else:
         raise Conflict()
-    for content, photo in checked:
+    return [submission.case for submission in submissions]
+
+
+class _IntakeWrite:
+    """The rows of new cases, adapted for the database ahead of the transaction that stores them."""
+
+    def __init__(self, submissions: Sequence[Submission]) -> None:
+        self.submissions = submissions
+        cases = [submission.case for submission in submissions]
+        self.cases = PreparedInsert(cases)
+        self.events = PreparedInsert(
+            [
+                CaseEvent(
+                    case=submission.case,
+                    kind=EventKind.SUBMITTED,
+                    status_after=Status.SUBMITTED,
+                    actor=submission.actor.user,
+                    actor_unit=submission.actor.unit,
+                    to_unit=submission.case.current_unit,
+                    created_at=submission.case.submitted_at,
+                )
+                for submission in submissions
+            ]
+        )
+        self.notifications = notifications_draft(
+            [(case.current_unit, case) for case in cases],
+            capability=Capability.CASE_HANDLE,
+            verb="submitted",
+            message=gettext_lazy("New request %(code)s: %(title)s"),
+        )
+        self.notification_rows = PreparedInsert(self.notifications)
+        self.audit = AuditDraft(
+            [
+                AuditRecord(
+                    actor=submission.actor,
+                    action="cases.case.submitted",
+                    target=submission.case,
+                    data={
+                        "channel": submission.case.channel,
+                        "category": submission.case.category.code,
+                        "unit": submission.case.current_unit.code,
+                    },
+                    request_id=submission.request_id,
+                )
+                for submission in submissions
+            ]
+        )
+
+    @classmethod
+    def combine(cls, parts: Sequence[_IntakeWrite]) -> _IntakeWrite:
+        if len(parts) == 1:
+            return parts[0]
+        combined = cls([])
+        combined.submissions = [submission for part in parts for submission in part.submissions]
+        combined.cases = PreparedInsert.combine([part.cases for part in parts])
+        combined.events = PreparedInsert.combine([part.events for part in parts])
+        combined.notifications = [n for part in parts for n in part.notifications]
+        combined.notification_rows = PreparedInsert.combine(
+            [part.notification_rows for part in parts]
+        )
+        combined.audit = AuditDraft.combine([part.audit for part in parts])
+        return combined
+
+    def store(self) -> None:
+        self.cases.execute()
+        for submission in self.submissions:
+            _store_photos(submission)
+        self.events.set("case_id", [event.case.pk for event in self.events.objs])
+        self.events.execute()
+        self.notification_rows.set(
+            "case_id", [n.case.pk if n.case else None for n in self.notifications]
+        )
+        self.notification_rows.execute()
+        _email_after_commit(self.notifications)
+        self.audit.append()
+
+
+def _store_photos(submission: Submission) -> None:
+    for content, photo in submission.photos:
         attachment = Attachment(
-            case=case,
+            case=submission.case,
             content_type=photo.content_type,
             size=photo.size,
             sha256=photo.sha256,
@@ -260,28 +412,58 @@ def case_submit(
             f"{photo.sha256}.{attachment.extension}", ContentFile(content), save=False
         )
         attachment.save()
-    case.events.create(
-        kind=EventKind.SUBMITTED,
-        status_after=Status.SUBMITTED,
-        actor=actor.user,
-        actor_unit=actor.unit,
-        to_unit=holder,
-        created_at=start,
-    )
-    audit_log(
+
+
+_intake: GroupCommit[Submission, Case] = GroupCommit(
+    lambda submissions: case_submit_prepared(submissions=submissions)
+)
+
+
+def case_submit(
+    *,
+    actor: Actor,
+    category: Category,
+    area: OrgUnit,
+    title: str,
+    description: str,
+    channel: str,
+    address: str = "",
+    priority: str = Priority.NORMAL,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    is_anonymous: bool = False,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    photos: Sequence[UploadedFile] = (),
+    external_id: str = "",
+    submitted_at: datetime | None = None,
+) -> Case:
+    """A new case from any channel, routed to the responsible unit with its deadlines.
+
+    Concurrent submissions in one process are stored together (core.group_commit); each call
+    returns after its own case is committed.
+    """
+    submission = case_prepare(
         actor=actor,
-        action="cases.case.submitted",
-        target=case,
-        data={"channel": channel, "category": category.code, "unit": holder.code},
+        category=category,
+        area=area,
+        title=title,
+        description=description,
+        channel=channel,
+        address=address,
+        priority=priority,
+        latitude=latitude,
+        longitude=longitude,
+        is_anonymous=is_anonymous,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reporter_email=reporter_email,
+        photos=photos,
+        external_id=external_id,
+        submitted_at=submitted_at,
     )
-    notify_unit(
-        unit=holder,
-        capability=Capability.CASE_HANDLE,
-        case=case,
-        verb="submitted",
-        message=gettext_lazy("New request %(code)s: %(title)s"),
-    )
-    return case
+    return _intake.run(submission)
 
 
 # --- the workflow ---------------------------------------------------------------------------

@@ -39,6 +39,8 @@ from jiceng.orgs.roles import Capability
 from jiceng.orgs.selectors import units_visible
 from jiceng.orgs.views import staff_required
 
+SUBMITTED_COOKIE = "submitted_case"
+SUBMITTED_COOKIE_SECONDS = 8 * 3600
 TRACK_LOOKUPS_PER_WINDOW = 30
 TRACK_WINDOW_SECONDS = 10 * 60
 
@@ -80,14 +82,26 @@ def report(request: HttpRequest) -> HttpResponse:
                 ),
             )
             if case is not None:
-                request.session["submitted_case"] = case.tracking_code
-                return redirect("case_report_done")
+                # A signed cookie, not a session row: one write fewer for every resident.
+                response = redirect("case_report_done")
+                response.set_signed_cookie(
+                    SUBMITTED_COOKIE,
+                    case.tracking_code,
+                    salt=SUBMITTED_COOKIE,
+                    max_age=SUBMITTED_COOKIE_SECONDS,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure(),
+                )
+                return response
     return render(request, "cases/report_form.html", {"form": form})
 
 
 @never_cache
 def report_done(request: HttpRequest) -> HttpResponse:
-    code = request.session.get("submitted_case")
+    code = request.get_signed_cookie(
+        SUBMITTED_COOKIE, default=None, salt=SUBMITTED_COOKIE, max_age=SUBMITTED_COOKIE_SECONDS
+    )
     if not code:
         return redirect("case_report")
     case = selectors.case_by_tracking_code(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from jiceng.core.actors import Actor
+from jiceng.core.db.prepared_insert import PreparedInsert
 from jiceng.core.models import AuditEntry
 from jiceng.core.request_context import current_request_id
 
@@ -131,6 +132,18 @@ def _hash_of(entry: AuditEntry) -> str:
     )
 
 
+@dataclass(frozen=True)
+class AuditRecord:
+    """One entry to append; `request_id` is the request that made it (the current one if empty)."""
+
+    actor: Actor
+    action: str
+    target: models.Model
+    data: Mapping[str, Any] | None = None
+    reason: str = ""
+    request_id: str = ""
+
+
 def audit_log(
     *,
     actor: Actor,
@@ -140,31 +153,88 @@ def audit_log(
     reason: str = "",
 ) -> AuditEntry:
     """Append one entry. Call it inside the service's transaction."""
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_ID])
-        last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
-        seq = last["seq"] + 1 if last else 1
-        prev_hash = last["hash"] if last else GENESIS_HASH
-        entry = AuditEntry(
-            seq=seq,
-            created_at=timezone.now(),
-            actor_user=actor.user if actor.user is not None and actor.user.pk else None,
-            actor_unit=actor.unit,
-            actor_api_key=actor.api_key,
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            target_label=str(target)[:200],
-            data=_json_safe(mask_secrets(dict(data or {}))),
-            reason=reason,
-            request_id=current_request_id.get(),
-            prev_hash=prev_hash,
-        )
-        entry.hash = _hash_of(entry)
-        entry.save(force_insert=True)
-    return entry
+    record = AuditRecord(actor=actor, action=action, target=target, data=data, reason=reason)
+    return audit_log_many([record])[0]
+
+
+def audit_log_many(records: Sequence[AuditRecord]) -> list[AuditEntry]:
+    """Append entries in the order given, chained, in one statement."""
+    return AuditDraft(records).append()
+
+
+def _chain_head() -> tuple[int, str]:
+    """The last entry's sequence number and hash (0 and the genesis hash before the first)."""
+    # One plain statement: it runs while the write lock is held, where the ORM's cost counts.
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+
+
+class AuditDraft:
+    """Entries made ready before the transaction that appends them.
+
+    Only their place in the chain (sequence number, previous hash, own hash) and the ids of
+    targets stored in the same transaction are filled in when `append` runs: intake appends many
+    entries while it holds the database's write lock, and keeps that short.
+    """
+
+    def __init__(self, records: Sequence[AuditRecord]) -> None:
+        now = timezone.now()
+        self.targets = [record.target for record in records]
+        self.entries = [
+            AuditEntry(
+                seq=0,
+                created_at=now,
+                actor_user=(
+                    record.actor.user
+                    if record.actor.user is not None and record.actor.user.pk
+                    else None
+                ),
+                actor_unit=record.actor.unit,
+                actor_api_key=record.actor.api_key,
+                action=record.action,
+                target_type=record.target._meta.label_lower,
+                target_id=str(record.target.pk),
+                target_label=str(record.target)[:200],
+                data=_json_safe(mask_secrets(dict(record.data or {}))),
+                reason=record.reason,
+                request_id=record.request_id or current_request_id.get(),
+            )
+            for record in records
+        ]
+        self.insert = PreparedInsert(self.entries)
+
+    @classmethod
+    def combine(cls, drafts: Sequence[AuditDraft]) -> AuditDraft:
+        """One draft of the entries of several, in order."""
+        combined = cls([])
+        combined.targets = [target for draft in drafts for target in draft.targets]
+        combined.entries = [entry for draft in drafts for entry in draft.entries]
+        combined.insert = PreparedInsert.combine([draft.insert for draft in drafts])
+        return combined
+
+    def append(self) -> list[AuditEntry]:
+        """Chain the entries after the last one and store them. Runs in the caller's transaction."""
+        with transaction.atomic(savepoint=False):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_ID])
+            seq, prev_hash = _chain_head()
+            self.insert.set("target_id", [str(target.pk) for target in self.targets])
+            seqs, prevs, hashes = [], [], []
+            for entry in self.entries:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev_hash
+                prev_hash = _hash_of(entry)
+                seqs.append(seq)
+                prevs.append(entry.prev_hash)
+                hashes.append(prev_hash)
+            self.insert.set("seq", seqs)
+            self.insert.set("prev_hash", prevs)
+            self.insert.set("hash", hashes)
+            return self.insert.execute()
 
 
 @dataclass(frozen=True)

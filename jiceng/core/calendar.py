@@ -14,19 +14,15 @@ Conventions (docs/ARCHITECTURE.md, "Working days"):
 
 from __future__ import annotations
 
-import time as clock_time
-import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
-CACHE_VERSION_KEY = "core.calendar.version"
+from jiceng.core.process_cache import ProcessCache
 
 
 def _parse_periods(raw: Iterable[tuple[str, str]]) -> tuple[tuple[time, time], ...]:
@@ -174,8 +170,7 @@ def official_calendar_data() -> tuple[frozenset[date], frozenset[date], frozense
     return holidays, workdays, frozenset(range(min(years), max(years) + 1))
 
 
-@lru_cache(maxsize=4)
-def _build_calendar(version: str) -> WorkCalendar:
+def _build_calendar() -> WorkCalendar:
     from jiceng.core.models import CalendarDay
 
     holidays, workdays, known_years = official_calendar_data()
@@ -197,31 +192,17 @@ def _build_calendar(version: str) -> WorkCalendar:
     )
 
 
-_version_seen: tuple[float, str] = (float("-inf"), "")
-VERSION_RECHECK_SECONDS = 5.0
+_calendar = ProcessCache("core.calendar", _build_calendar)
 
 
 def get_calendar() -> WorkCalendar:
     """The deployment's calendar; rebuilt in every process when a correction changes.
 
-    The version is a random token, not a counter, so a cache that loses the key can never hand
-    a process an old version number it still holds a stale calendar for. Each process asks the
-    shared cache for it at most every few seconds: deadlines are computed on every intake.
+    Deadlines are computed on every intake, so each process keeps the calendar and asks the
+    shared cache whether it changed at most every few seconds (core.process_cache).
     """
-    global _version_seen
-    checked_at, version = _version_seen
-    now = clock_time.monotonic()
-    if now - checked_at > VERSION_RECHECK_SECONDS:
-        version = cache.get(CACHE_VERSION_KEY)
-        if version is None:
-            cache.add(CACHE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(CACHE_VERSION_KEY) or "uncached"
-        _version_seen = (now, str(version))
-    return _build_calendar(str(version))
+    return _calendar.get()
 
 
 def invalidate_calendar() -> None:
-    global _version_seen
-    cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    _version_seen = (float("-inf"), "")
-    _build_calendar.cache_clear()
+    _calendar.invalidate()

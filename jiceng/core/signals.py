@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -13,5 +12,4 @@ from jiceng.core.models import CalendarDay
 @receiver(post_save, sender=CalendarDay)
 @receiver(post_delete, sender=CalendarDay)
 def _calendar_changed(**kwargs: Any) -> None:
-    # After commit, so no process rebuilds the calendar before the correction is visible.
-    transaction.on_commit(invalidate_calendar)
+    invalidate_calendar()

@@ -8,4 +8,4 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisation units and people")
 
     def ready(self) -> None:
-        from jiceng.orgs import permissions  # noqa: F401  (registers the policies)
+        from jiceng.orgs import permissions, signals  # noqa: F401  (registers policies, signals)

@@ -19,6 +19,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import DomainError, Forbidden, validate_fields
 from jiceng.core.permissions import require
+from jiceng.orgs import lookups
 from jiceng.orgs.models import PHONE_PATTERN, ApiKey, Membership, OrgUnit, User, phone_validator
 from jiceng.orgs.roles import ADMIN_ROLES, CHILD_KINDS, ROLE_UNIT_KINDS, Capability, Role, UnitKind
 
@@ -462,10 +463,11 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     parts = raw_key.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
-    api_key = ApiKey.objects.select_related("unit").filter(prefix=parts[1], revoked_at=None).first()
+    api_key = lookups.active_api_key(parts[1])
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash_key(raw_key)):
         return None
     now = timezone.now()
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now  # the instance is kept by this process (orgs.lookups)
     return api_key

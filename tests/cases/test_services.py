@@ -24,9 +24,12 @@ from jiceng.cases.models import (
 )
 from jiceng.core import clock
 from jiceng.core.actors import ANONYMOUS, RESIDENT, SYSTEM
+from jiceng.core.audit import all_entries_in_order, verify_chain
 from jiceng.core.errors import DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.orgs.roles import Role
+from jiceng.orgs.services import membership_end
+from tests.factories import make_member
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -273,3 +276,75 @@ class TestNotifications:
         submit()
         assert services.notifications_mark_read(actor=secretary) == 2
         assert not Notification.objects.filter(recipient=secretary.user, read_at=None).exists()
+
+
+class TestGroupedIntake:
+    """Several submissions stored in one transaction, as concurrent requests are."""
+
+    def _prepared(self, tree, category, count, **overrides):
+        return [
+            services.case_prepare(
+                actor=ANONYMOUS,
+                category=category,
+                area=overrides.get("area", tree.community_a1),
+                title=f"第{i}件",
+                description=f"第{i}件诉求的描述",
+                channel=Channel.WEB,
+            )
+            for i in range(count)
+        ]
+
+    def test_each_case_gets_its_timeline_audit_entry_and_notifications(self, tree, category):
+        staff = tree.people[Role.COMMUNITY_STAFF]
+        staff.preferred_language = "en"
+        staff.save()
+        other_unit_staff = make_member(tree.community_b1, Role.COMMUNITY_STAFF)
+        submissions = self._prepared(tree, category, 3)
+        submissions += self._prepared(tree, category, 2, area=tree.community_b1)
+        cases = services.case_submit_prepared(submissions=submissions)
+        assert [case.title for case in cases] == ["第0件", "第1件", "第2件", "第0件", "第1件"]
+        assert len({case.pk for case in cases}) == 5
+        for case in cases:
+            stored = Case.objects.get(pk=case.pk)
+            assert stored.tracking_code == case.tracking_code
+            assert stored.current_unit == case.current_unit
+            assert list(stored.events.values_list("kind", flat=True)) == [EventKind.SUBMITTED]
+            audit = AuditEntry.objects.get(action="cases.case.submitted", target_id=str(case.pk))
+            assert audit.target_label == str(case)
+            messages = dict(
+                Notification.objects.filter(case=case).values_list("recipient", "message")
+            )
+            # Each case notifies its own unit's staff, naming its own code.
+            holders = set(
+                case.current_unit.memberships.filter(is_active=True).values_list("user", flat=True)
+            )
+            assert set(messages) <= holders and messages
+            assert all(case.tracking_code in text for text in messages.values())
+        assert Notification.objects.filter(recipient=other_unit_staff).count() == 2
+        english = Notification.objects.filter(recipient=staff, case__in=cases)
+        assert english.count() == 3 and all(n.message.startswith("New request") for n in english)
+        assert verify_chain(all_entries_in_order()).ok
+
+    def test_a_tracking_code_collision_draws_new_codes_and_renames_everything(
+        self, tree, category, submit
+    ):
+        taken = submit().tracking_code
+        submissions = self._prepared(tree, category, 2)
+        submissions[1].case.tracking_code = taken  # as if the draw had hit an existing code
+        submissions[1].draft()
+        cases = services.case_submit_prepared(submissions=submissions)
+        assert cases[1].tracking_code != taken
+        assert Case.objects.filter(tracking_code=taken).count() == 1
+        for case in cases:
+            texts = Notification.objects.filter(case=case).values_list("message", flat=True)
+            assert texts and all(case.tracking_code in text for text in texts)
+            audit = AuditEntry.objects.get(action="cases.case.submitted", target_id=str(case.pk))
+            assert audit.target_label.startswith(case.tracking_code)
+
+    def test_staff_changes_reach_the_notifications_at_once(self, tree, submit):
+        newcomer = make_member(tree.community_a1, Role.COMMUNITY_STAFF)
+        case = submit()
+        assert Notification.objects.filter(case=case, recipient=newcomer).exists()
+        membership_end(actor=SYSTEM, membership=newcomer.memberships.get(), reason="调离")
+        later = submit()
+        assert not Notification.objects.filter(case=later, recipient=newcomer).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -57,6 +58,28 @@ class TestResidentReport:
         assert case.tracking_code in done
         assert case.channel == "web" and case.attachments.count() == 1
         assert case.reporter_phone == "13912345678"
+
+    def test_the_confirmation_comes_from_a_signed_cookie_not_a_session_row(self, tree):
+        client = Client()
+        response = client.post(reverse("case_report"), _form(tree), **ZH)
+        code = Case.objects.get().tracking_code
+        cookie = response.cookies["submitted_case"]
+        assert cookie["httponly"] and cookie["samesite"] == "Lax"
+        assert not Session.objects.exists()
+        assert code in client.get(reverse("case_report_done"), **ZH).content.decode()
+        # A forged or missing cookie shows nothing: back to the form.
+        client.cookies["submitted_case"] = code
+        assert client.get(reverse("case_report_done")).headers["Location"] == reverse("case_report")
+        assert Client().get(reverse("case_report_done")).status_code == 302
+
+    def test_a_deactivated_community_is_refused_at_once(self, tree):
+        unit = tree.community_a1
+        unit.is_active = False
+        unit.save()
+        response = Client().post(reverse("case_report"), _form(tree), **ZH)
+        assert response.status_code == 200
+        assert "选择一个有效的选项" in response.content.decode()
+        assert not Case.objects.exists()
 
     @pytest.mark.parametrize(
         ("overrides", "message"),

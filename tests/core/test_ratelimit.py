@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -9,14 +11,31 @@ from django.urls import include, path
 
 from jiceng.core import ratelimit
 from jiceng.core.errors import RateLimited
-from jiceng.core.ratelimit import check, client_ip, hit, peek, rate_limit, reset
+from jiceng.core.ratelimit import (
+    SqliteStore,
+    check,
+    client_ip,
+    hit,
+    peek,
+    rate_limit,
+    reset,
+    store,
+)
 
 # The conftest clears the cache around every test.
 WINDOW = 60
 
 
+@pytest.fixture(params=["cache", "sqlite"])
+def counter_store(request, settings, tmp_path):
+    """Every behaviour below holds for both counter stores."""
+    settings.RATELIMIT_STORE = request.param
+    settings.RATELIMIT_SQLITE_PATH = str(tmp_path / "ratelimit.sqlite3")
+    return request.param
+
+
 @pytest.fixture
-def clock(monkeypatch):
+def clock(monkeypatch, counter_store):
     """A settable time.time() for the module: starts at 1000.0 (bucket 16 of 60-second windows)."""
 
     class Clock:
@@ -239,3 +258,48 @@ def test_the_middleware_answers_429_as_a_page(client, clock):
     assert response.context["status"] == 429
     assert response.context["message"] is RateLimited.default_message
     assert response.templates[0].name == "core/error.html"
+
+
+def test_the_sqlite_store_is_shared_by_every_process_on_the_host(tmp_path):
+    path = str(tmp_path / "counters.sqlite3")
+    one, other = SqliteStore(path), SqliteStore(path)  # as two web processes open it
+    assert [one.incr("k", 60), other.incr("k", 60), one.incr("k", 60)] == [1, 2, 3]
+    assert other.get("k") == 3
+    other.delete("k")
+    assert one.get("k") == 0
+
+
+def test_the_sqlite_store_counts_every_event_under_concurrency(tmp_path):
+    path = str(tmp_path / "counters.sqlite3")
+    counts: list[int] = []
+
+    def count() -> None:
+        counter = SqliteStore(path)
+        counts.extend(counter.incr("busy", 60) for _ in range(50))
+
+    threads = [threading.Thread(target=count) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert SqliteStore(path).get("busy") == 400
+    assert sorted(counts) == list(range(1, 401))  # no two events got the same count
+
+
+def test_an_expired_sqlite_counter_starts_again(tmp_path, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    counter = SqliteStore(str(tmp_path / "counters.sqlite3"))
+    assert [counter.incr("k", 10), counter.incr("k", 10)] == [1, 2]
+    now[0] += 11
+    assert counter.get("k") == 0
+    assert counter.incr("k", 10) == 1
+
+
+def test_settings_choose_the_store(settings, tmp_path):
+    settings.RATELIMIT_STORE = "sqlite"
+    settings.RATELIMIT_SQLITE_PATH = str(tmp_path / "a.sqlite3")
+    chosen = store()
+    assert isinstance(chosen, SqliteStore) and chosen.path == settings.RATELIMIT_SQLITE_PATH
+    settings.RATELIMIT_STORE = "cache"
+    assert isinstance(store(), ratelimit.CacheStore)

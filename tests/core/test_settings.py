@@ -41,25 +41,32 @@ def _settings_in_subprocess(env: dict[str, str], expression: str) -> object:
 
 
 def test_defaults_are_sqlite_under_var_and_a_sqlite_job_queue():
-    engine, name, huey = _settings_in_subprocess(
+    engine, name, huey, counters, counters_path, max_age = _settings_in_subprocess(
         {},
         "[settings.DATABASES['default']['ENGINE'], str(settings.DATABASES['default']['NAME']), "
-        "settings.HUEY['huey_class']]",
+        "settings.HUEY['huey_class'], settings.RATELIMIT_STORE, settings.RATELIMIT_SQLITE_PATH, "
+        "settings.DATABASES['default']['CONN_MAX_AGE']]",
     )
-    assert engine == "django.db.backends.sqlite3"
+    # Django's SQLite backend with writers queued on a file lock.
+    assert engine == "jiceng.core.db.sqlite"
     assert name == str(ROOT / "var" / "jiceng.sqlite3")
     assert huey == "huey.SqliteHuey"
+    # Rate-limit counters in a file of their own, not in the main database.
+    assert counters == "sqlite"
+    assert counters_path == str(ROOT / "var" / "ratelimit.sqlite3")
+    assert max_age == 60
 
 
 def test_postgresql_and_redis_come_from_the_environment():
-    engine, huey, cache = _settings_in_subprocess(
+    engine, huey, cache, counters = _settings_in_subprocess(
         {"DATABASE_URL": "postgres://u@db.example:5432/jc", "REDIS_URL": "redis://cache:6379/1"},
         "[settings.DATABASES['default']['ENGINE'], settings.HUEY['huey_class'], "
-        "settings.CACHES['default']['BACKEND']]",
+        "settings.CACHES['default']['BACKEND'], settings.RATELIMIT_STORE]",
     )
     assert engine == "django.db.backends.postgresql"
     assert huey == "huey.RedisHuey"
     assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert counters == "cache"
 
 
 @pytest.mark.django_db
