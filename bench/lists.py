@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/lists.py [--cases 1000000] [--duration 8] [--repeats 3]
                                     [--connections 8] [--analyze] [--json FILE]
+                                    [--keep] [--reuse DIR] [--no-load] [--pages TEXT]
+
+`--keep` keeps the temporary deployment; `--reuse DIR` measures such a kept deployment again
+(it runs `migrate` on it first, so new migrations apply, and makes no cases); `--no-load` stops
+after the in-process profiles (no gunicorn, no wrk).
 
 On a fresh SQLite database in a temporary directory (demo units and people) it writes
 `--cases` cases with `Case.objects.bulk_create` in batches of 10,000 (benchmark data, not
@@ -35,10 +40,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    SERVER_VARIANTS,
     Deployment,
     Summary,
     free_port,
@@ -247,17 +254,40 @@ def page_specs() -> list[PageSpec]:
         .first()
     )
     queue = reverse("case_queue")
+
+    def deep(path: str) -> str:
+        """Page DEEP_PAGE as "Next" links reach it: after the last row of the page before."""
+        from jiceng.core.pagination import encode_cursor
+
+        before = (
+            Case.objects.filter(current_path__startswith=path)
+            .order_by("-submitted_at", "-pk")
+            .values_list("submitted_at", "pk")[(DEEP_PAGE - 1) * 25 - 1]
+        )
+        return f"{queue}?page={DEEP_PAGE}&after={encode_cursor(*before)}"
+
+    district = User.objects.get(username=USERS["district"]).memberships.first()
+    assert district is not None
     specs = [
         PageSpec("healthz", "", "/healthz"),
         PageSpec("worklist · secretary", "secretary", reverse("case_worklist")),
         PageSpec("queue · street", "street", queue),
-        PageSpec(f"queue · street · page {DEEP_PAGE}", "street", f"{queue}?page={DEEP_PAGE}"),
+        PageSpec(f"queue · street · page {DEEP_PAGE}", "street", deep(street.path)),
         PageSpec("queue · street · q=code", "street", f"{queue}?q={street_code}"),
         PageSpec("queue · district", "district", queue),
-        PageSpec(f"queue · district · page {DEEP_PAGE}", "district", f"{queue}?page={DEEP_PAGE}"),
+        PageSpec(f"queue · district · page {DEEP_PAGE}", "district", deep(district.unit.path)),
+        PageSpec(
+            f"queue · district · page {DEEP_PAGE} by offset",
+            "district",
+            f"{queue}?page={DEEP_PAGE}",
+        ),
         PageSpec("queue · district · overdue", "district", f"{queue}?overdue=on"),
         PageSpec("queue · district · submitted", "district", f"{queue}?status=submitted"),
         PageSpec("queue · district · q=code", "district", f"{queue}?q={district_code}"),
+        # Words, not a code: the last 90 days' titles and addresses (a common word, and one
+        # that matches nothing, which reads all of those days).
+        PageSpec("queue · district · q=words", "district", f"{queue}?q={quote('消防通道')}"),
+        PageSpec("queue · street · q=no match", "street", f"{queue}?q={quote('无此词语')}"),
     ]
     try:
         dashboard = reverse("case_dashboard")
@@ -390,12 +420,13 @@ def run_load(
     connections: int,
     repeats: int,
     duration: int,
+    variant: str = "sync",
 ) -> tuple[dict[str, Summary], dict[str, Single]]:
     from django.conf import settings
 
     name = settings.SESSION_COOKIE_NAME
     port = free_port()
-    server = start_server(deployment, port, "sync")
+    server = start_server(deployment, port, variant)
     results: dict[str, Summary] = {}
     singles: dict[str, Single] = {}
     loaded = [p.spec for p in profiles if not p.heavy]
@@ -418,20 +449,33 @@ def run_load(
         for repeat in range(1, repeats + 1):
             for spec in loaded:
                 cookie = [f"Cookie: {name}={cookies[spec.user]}"] if spec.user else []
-                result = run_wrk(
-                    port,
-                    spec.path,
-                    connections=connections,
-                    duration=duration,
-                    headers=cookie,
-                    server=server,
-                    timeout_s=30,
-                )
+                for attempt in (1, 2):
+                    if server.popen.poll() is not None:
+                        # Stopped from outside (another benchmark on a shared machine): start
+                        # it again and measure this run again.
+                        log(f"gunicorn exited ({server.popen.returncode}); starting it again")
+                        server = start_server(deployment, port, variant)
+                    try:
+                        result = run_wrk(
+                            port,
+                            spec.path,
+                            connections=connections,
+                            duration=duration,
+                            headers=cookie,
+                            server=server,
+                            timeout_s=30,
+                        )
+                        break
+                    except RuntimeError:
+                        if attempt == 2 or server.popen.poll() is None:
+                            raise
+                others = max(result.busy_share - result.server_share - result.wrk_share, 0)
                 log(
                     f"run {repeat}/{repeats} {spec.name}: {result.rps:.1f} req/s, "
                     f"p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms, "
                     f"p99 {result.p99_ms:.0f} ms, errors "
-                    f"{result.status_errors}+{result.socket_errors}"
+                    f"{result.status_errors}+{result.socket_errors}, server CPU "
+                    f"{result.server_cpu_ms:.0f} ms/req, others {others:.0%} of the machine"
                 )
                 results.setdefault(spec.name, Summary([])).runs.append(result)
     finally:
@@ -445,7 +489,7 @@ def print_load(
     singles: dict[str, Single],
     connections: int,
 ) -> None:
-    print(f"\n## Latency at {connections} concurrent clients (gunicorn, 2 sync workers)\n")
+    print(f"\n## Latency at {connections} concurrent clients (gunicorn, 2 workers)\n")
     base = results.get("healthz")
     rows: list[list[object]] = []
     for profile in profiles:
@@ -494,6 +538,22 @@ def print_load(
         )
 
 
+def reuse_deployment(root: Path) -> Deployment:
+    """A deployment kept by `--keep`, with the environment pointing at its files."""
+    root = root.resolve()
+    if not (root / "bench.sqlite3").is_file():
+        raise SystemExit(f"{root} holds no bench.sqlite3: not a kept deployment")
+    fresh = make_deployment()
+    fresh.remove()  # only its environment is wanted
+    env = {
+        **fresh.env,
+        "JICENG_BENCH_DIR": str(root),
+        "DATABASE_URL": f"sqlite:///{root / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(root / "media"),
+    }
+    return Deployment(root=root, env=env)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -512,43 +572,80 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", default="", help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary deployment")
+    parser.add_argument(
+        "--reuse",
+        default="",
+        metavar="DIR",
+        help="measure a deployment kept by --keep again (migrated first; no cases made)",
+    )
+    parser.add_argument(
+        "--no-load", action="store_true", help="in-process profiles only, no load test"
+    )
+    parser.add_argument(
+        "--pages", default="", help="only the pages whose name contains this text (and healthz)"
+    )
+    parser.add_argument(
+        "--server",
+        default="sync",
+        choices=sorted(SERVER_VARIANTS),
+        help="gunicorn's workers: sync (one request per process; default, as measured in "
+        "docs/PERFORMANCE.md) or as bin/serve runs them",
+    )
     args = parser.parse_args(argv)
 
-    pages = 13
-    estimate = args.cases / 4000 + pages * args.repeats * (args.duration + 3) + 240
+    pages = 16
+    making = 0 if args.reuse else args.cases / 4000 + 240
+    loading = 0 if args.no_load else pages * args.repeats * (args.duration + 3)
+    estimate = making + loading + 120
     log(f"about {estimate / 60:.0f} minutes in all")
-    deployment = make_deployment()
+    deployment = reuse_deployment(Path(args.reuse)) if args.reuse else make_deployment()
     try:
         with time_limit(int(estimate * 1.6) + 300):
             info = machine()
-            prepare(deployment, api_key=False)
+            if args.reuse:
+                log(f"reusing {deployment.root}: manage.py migrate")
+                deployment.manage("migrate", "--noinput", "-v0", timeout=1800)
+            else:
+                prepare(deployment, api_key=False)
             deployment.activate()
             import django
 
             django.setup()
             from django.db import connection, connections
 
-            generate(deployment, args.cases, args.workers)
+            if not args.reuse:
+                generate(deployment, args.cases, args.workers)
+            # What the hourly job and a first backfill leave in production: stored rate tallies
+            # of the months before the current one (the dashboard counts the current one live).
+            started = time.monotonic()
+            out = deployment.manage("rebuild_rate_tallies", "--months", "13", timeout=1800)
+            log(f"rebuild_rate_tallies: {out.strip()} ({time.monotonic() - started:.1f} s)")
             if args.analyze:
                 log("ANALYZE")
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
             counts = status_counts()
             log(f"statuses: {counts}")
-            specs = page_specs()
+            specs = [
+                spec for spec in page_specs() if args.pages in spec.name or spec.name == "healthz"
+            ]
             cookies = sessions()
             profiles = profile_pages(specs, cookies, heavy_seconds=args.heavy_seconds)
             connections.close_all()
-            results, singles = run_load(
-                deployment,
-                profiles,
-                cookies,
-                connections=args.connections,
-                repeats=args.repeats,
-                duration=args.duration,
-            )
+            results: dict[str, Summary] = {}
+            singles: dict[str, Single] = {}
+            if not args.no_load:
+                results, singles = run_load(
+                    deployment,
+                    profiles,
+                    cookies,
+                    connections=args.connections,
+                    repeats=args.repeats,
+                    duration=args.duration,
+                    variant=args.server,
+                )
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             log(f"kept {deployment.root}")
         else:
             deployment.remove()
@@ -560,7 +657,8 @@ def main(argv: list[str] | None = None) -> int:
     shares = ", ".join(f"{k} {v / total:.1%}" for k, v in counts.items())
     print(f"\n{total:,} cases: {shares}. Medians of {args.repeats} runs of {args.duration} s.")
     print_profiles(profiles)
-    print_load(profiles, results, singles, args.connections)
+    if not args.no_load:
+        print_load(profiles, results, singles, args.connections)
     write_json(
         args.json,
         {

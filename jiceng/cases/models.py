@@ -158,8 +158,15 @@ class Case(models.Model):
     close_reason = models.CharField(
         _("closed because"), max_length=12, choices=CloseReason.choices, blank=True
     )
+    # No index of its own: `case_queue_idx` (current_unit, status, resolve_by) starts with it and
+    # serves its lookups; with a second index SQLite picked the single-column one for the
+    # worklist and read every case the unit ever held (docs/PERFORMANCE.md, section 2).
     current_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("with unit"), on_delete=models.PROTECT, related_name="cases_held"
+        OrgUnit,
+        verbose_name=_("with unit"),
+        on_delete=models.PROTECT,
+        related_name="cases_held",
+        db_index=False,
     )
     # The current unit's tree path, copied so a subtree's cases are one index range scan.
     current_path = models.CharField(max_length=255, db_index=True)
@@ -498,3 +505,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class RateTally(models.Model):
+    """One unit's own counts behind the case rates for one calendar month (docs/SCORING.md,
+    "Stored tallies"): what `jiceng.cases.rates.Tally` holds, written for every unit, zeros
+    included, by `rate_services.rate_tallies_rebuild`. Subtree figures add them up.
+
+    `handling_histogram` holds the handling times, JSON text `{"tenths of an hour": cases}`,
+    each time rounded down to a tenth of an hour (6 minutes); the median is taken from it.
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month, local time
+    built_at = models.DateTimeField()
+    responded_in_time = models.PositiveIntegerField(default=0)
+    due_response = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    resolved_in_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    closed_no_feedback = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    handling_histogram = models.TextField(default="{}")
+
+    class Meta:
+        verbose_name = _("rate tally")
+        verbose_name_plural = _("rate tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="rate_tally_once_per_month")
+        ]
+        indexes = [models.Index(fields=["month"], name="rate_tally_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m}"

@@ -42,8 +42,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from statistics import median
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -57,6 +56,8 @@ SATISFIED_LEVELS = frozenset({4, 5})
 CLOSED_REASONS = frozenset({"feedback", "no_feedback"})
 NO_FEEDBACK = "no_feedback"
 DECIDED_WITHOUT_ACCEPTING = frozenset({"rejected", "merged"})
+
+UnitKey = TypeVar("UnitKey")  # how the caller names units: a tree path, a primary key
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -216,6 +217,26 @@ class Figures:
 HOUR = 3600.0
 
 
+def weighted_median(counts: Mapping[float, int]) -> float | None:
+    """The median of values given with how often each occurs: the middle value, or with an even
+    count the mean of the middle two; None when there are none."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    lower_rank, upper_rank = (total - 1) // 2, total // 2  # 0-based ranks of the middle
+    lower = upper = None
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if lower is None and seen > lower_rank:
+            lower = value
+        if seen > upper_rank:
+            upper = value
+            break
+    assert lower is not None and upper is not None
+    return lower if lower == upper else (lower + upper) / 2
+
+
 def response_moment(
     accepted_at: datetime | None, status: str, closed_at: datetime | None
 ) -> datetime | None:
@@ -261,7 +282,9 @@ class Tally:
     rated: int = 0
     resolved_in_time: int = 0
     resolved: int = 0
-    hours: list[float] = field(default_factory=list)
+    # Handling times in hours, each with how many cases took it (a histogram): rows add their
+    # exact times, the database's counts their times in tenths of an hour, rounded down.
+    hours: dict[float, int] = field(default_factory=dict)
     closed_no_feedback: int = 0
     closed: int = 0
 
@@ -277,13 +300,17 @@ class Tally:
         assert case.resolved_at is not None
         self.resolved += 1
         self.resolved_in_time += case.resolved_at <= case.resolve_by
-        self.hours.append(handling_hours(case))
+        self.add_handling(handling_hours(case))
         if case.solved is not None:
             self.answered += 1
             self.solved += case.solved in SOLVED_ANSWERS
         if case.satisfaction is not None:
             self.rated += 1
             self.satisfied += case.satisfaction in SATISFIED_LEVELS
+
+    def add_handling(self, hours: float, count: int = 1) -> None:
+        """`count` cases that took `hours` from submission to resolution."""
+        self.hours[hours] = self.hours.get(hours, 0) + count
 
     def add_closed(self, case: Handled) -> None:
         """A case closed in this tally's month."""
@@ -299,7 +326,8 @@ class Tally:
         self.rated += other.rated
         self.resolved_in_time += other.resolved_in_time
         self.resolved += other.resolved
-        self.hours.extend(other.hours)
+        for hours, count in other.hours.items():
+            self.add_handling(hours, count)
         self.closed_no_feedback += other.closed_no_feedback
         self.closed += other.closed
 
@@ -309,7 +337,7 @@ class Tally:
             resolution=Rate(self.solved, self.answered),
             satisfaction=Rate(self.satisfied, self.rated),
             on_time=Rate(self.resolved_in_time, self.resolved),
-            handling=Median(median(self.hours) if self.hours else None, len(self.hours)),
+            handling=Median(weighted_median(self.hours), sum(self.hours.values())),
             no_feedback=Rate(self.closed_no_feedback, self.closed),
         )
 
@@ -447,3 +475,67 @@ def series(
 ) -> dict[Month, Figures]:
     """One group's figures month by month (empty months give all-None figures)."""
     return {month: tallies.get((unit, month), Tally()).figures() for month in months}
+
+
+# --- counts made by the database ------------------------------------------------------------
+# At scale the database counts the cases (rate_selectors), grouped by unit and month, and hands
+# in rows of (kind, unit, month, answer, tenths, count, count_in_time); `fold_counts` turns them
+# into the same tallies as `tabulate` would from the cases themselves, except that handling
+# times come in tenths of an hour, rounded down (the median is taken over those).
+RECEIVED_COUNTS = 0  # count: cases due a response; in time: responded to in time
+RESOLVED_COUNTS = 1  # by the latest answer's `answer_code` and the handling time in tenths of
+#   an hour; count: cases resolved; in time: resolved on time
+CLOSED_COUNTS = 2  # count: closed after a resolution; in time: closed for want of an answer
+NO_ANSWER = -1
+
+
+def answer_code(solved: str | None, satisfaction: int | None) -> int:
+    """A case's latest answer as one number, for counting in the database: NO_ANSWER (-1)
+    without one, else 10 for "yes"/"partly" (else 0) plus the rating 1–5 (0 when unrated)."""
+    if solved is None:
+        return NO_ANSWER
+    return (10 if solved in SOLVED_ANSWERS else 0) + (satisfaction or 0)
+
+
+SOLVED_CODES = frozenset(10 + level for level in range(6))
+SATISFIED_CODES = frozenset(base + level for base in (0, 10) for level in SATISFIED_LEVELS)
+RATED_CODES = frozenset(base + level for base in (0, 10) for level in range(1, 6))
+
+
+def fold_counts(
+    rows: Iterable[tuple[int, UnitKey, Month, int, int, int, int]],
+) -> dict[tuple[UnitKey, Month], Tally]:
+    """Tallies by (unit, month) out of the database's counts (see the *_COUNTS kinds)."""
+    tallies: dict[tuple[UnitKey, Month], Tally] = {}
+    for kind, unit, month, answer, tenths, count, in_time in rows:
+        tally = tallies.get((unit, month))
+        if tally is None:
+            tally = tallies[(unit, month)] = Tally()
+        if kind == RECEIVED_COUNTS:
+            tally.due_response += count
+            tally.responded_in_time += in_time
+        elif kind == RESOLVED_COUNTS:
+            tally.resolved += count
+            tally.resolved_in_time += in_time
+            tally.add_handling(tenths / 10, count)
+            if answer != NO_ANSWER:
+                tally.answered += count
+                tally.solved += count if answer in SOLVED_CODES else 0
+                tally.rated += count if answer in RATED_CODES else 0
+                tally.satisfied += count if answer in SATISFIED_CODES else 0
+        elif kind == CLOSED_COUNTS:
+            tally.closed += count
+            tally.closed_no_feedback += in_time
+        else:
+            raise ValueError(f"unknown kind of count: {kind}")
+    return tallies
+
+
+def histogram_tenths(tally: Tally) -> dict[int, int]:
+    """A tally's handling times as {tenths of an hour: cases}, for storing (times made from
+    tenths by `fold_counts` come back exactly)."""
+    tenths: dict[int, int] = {}
+    for hours, count in tally.hours.items():
+        key = round(hours * 10)
+        tenths[key] = tenths.get(key, 0) + count
+    return tenths

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, QuerySet, Value, When
@@ -23,6 +23,26 @@ from jiceng.core.actors import Actor
 from jiceng.core.permissions import access_object, visible
 
 LIST_RELATED = ("category", "current_unit", "area")
+# What the case tables (templates/cases/_case_table.html, _status.html) show of a case and its
+# related rows: loading every column, the 4,000-character description included, cost more than
+# the query on the list pages.
+LIST_COLUMNS = (
+    "tracking_code",
+    "title",
+    "status",
+    "priority",
+    "submitted_at",
+    "respond_by",
+    "resolve_by",
+    "accepted_at",
+    "resolved_at",
+    "category__name",
+    "category__name_en",
+    "current_unit__name",
+    "area__name",
+)
+# A text search (not a tracking code) without dates looks at the requests of this many days.
+TEXT_SEARCH_DAYS = 90
 
 
 def cases_visible(actor: Actor) -> QuerySet[Case]:
@@ -73,7 +93,12 @@ def worklist(actor: Actor, *, now: datetime | None = None) -> QuerySet[Case]:
     if unit is None:
         return Case.objects.none()
     queryset = cases_visible(actor).filter(current_unit=unit, status__in=OPEN_STATUSES)
-    return _overdue_first(queryset, now or timezone.now()).select_related(*LIST_RELATED)
+    return listed(_overdue_first(queryset, now or timezone.now()))
+
+
+def listed(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with what a case table shows, and nothing more (LIST_COLUMNS)."""
+    return queryset.select_related(*LIST_RELATED).only(*LIST_RELATED, *LIST_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -90,8 +115,20 @@ class CaseFilter:
     open_only: bool = False
 
 
+def _local_midnight(day: date) -> datetime:
+    """The first moment of a day in the current time zone (days at the ends of the calendar
+    are kept a day away from them, so the moment in UTC exists)."""
+    day = min(max(day, date.min + timedelta(days=1)), date.max - timedelta(days=1))
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None) -> QuerySet[Case]:
-    """Requests held anywhere in the actor's subtree (or a chosen unit within it), filtered."""
+    """Requests held anywhere in the actor's subtree (or a chosen unit within it), filtered.
+
+    `filters.query` in the shape of a tracking code finds that request; other text is looked
+    for in titles and addresses, of the last TEXT_SEARCH_DAYS days unless dates are given.
+    Every column is loaded (exports need them); list pages narrow it with `listed`.
+    """
     unit = actor.unit
     if unit is None:
         return Case.objects.none()
@@ -115,10 +152,13 @@ def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None
         )
     if filters.escalated:
         queryset = queryset.filter(escalation_count__gt=0)
+    # Local days as ranges of moments (`submitted_at__date` would wrap the column in a function
+    # and read every row instead of a range of case_submitted_idx).
     if filters.submitted_from:
-        queryset = queryset.filter(submitted_at__date__gte=filters.submitted_from)
+        queryset = queryset.filter(submitted_at__gte=_local_midnight(filters.submitted_from))
     if filters.submitted_to:
-        queryset = queryset.filter(submitted_at__date__lte=filters.submitted_to)
+        next_day = min(filters.submitted_to, date.max - timedelta(days=1)) + timedelta(days=1)
+        queryset = queryset.filter(submitted_at__lt=_local_midnight(next_day))
     if filters.query:
         code = normalise_tracking_code(filters.query)
         if len(code) == TRACKING_LENGTH and set(code) <= set(TRACKING_ALPHABET):
@@ -126,6 +166,12 @@ def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None
             # search below made every code lookup scan the table.
             queryset = queryset.filter(tracking_code=code)
         else:
+            # Substrings cannot use an index: without dates, the search keeps to the last
+            # TEXT_SEARCH_DAYS days (a range of case_submitted_idx) so it never reads the table.
+            if not (filters.submitted_from or filters.submitted_to):
+                queryset = queryset.filter(
+                    submitted_at__gte=moment - timedelta(days=TEXT_SEARCH_DAYS)
+                )
             queryset = queryset.filter(
                 Q(title__icontains=filters.query) | Q(address__icontains=filters.query)
             )

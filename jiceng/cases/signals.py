@@ -15,3 +15,6 @@ from jiceng.cases.models import Category
 @receiver(post_delete, sender=Category)
 def _category_changed(**kwargs: Any) -> None:
     lookups.categories.invalidate()
+    from jiceng.cases.forms_transfer import filter_categories
+
+    filter_categories.invalidate()

@@ -1,4 +1,5 @@
-"""Background jobs for requests: escalate missed deadlines, close unanswered, send e-mail."""
+"""Background jobs for requests: escalate missed deadlines, close unanswered, send e-mail, store
+the rate tallies of the months that still change."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from jiceng.cases.models import Notification
+from jiceng.cases.rate_services import rate_tallies_rebuild, recent_months
 from jiceng.cases.services import close_unanswered, escalate_overdue
 from jiceng.core.actors import SYSTEM
 
@@ -31,6 +33,13 @@ def close_cases_without_feedback() -> int:
     if closed:
         logger.info("Closed %s requests without feedback", closed)
     return closed
+
+
+@db_periodic_task(crontab(minute="41"))
+def rebuild_recent_rate_tallies() -> int:
+    """Every hour: the previous and the current month's rate tallies counted again and stored
+    (the dashboard reads stored months; their figures are at most an hour old)."""
+    return rate_tallies_rebuild(recent_months())
 
 
 @db_task(retries=3, retry_delay=60)

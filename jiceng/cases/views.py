@@ -199,7 +199,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = CaseFilterForm(request.GET or None, actor=actor)
     filters = form.filters()
-    page = paginate(request, selectors.unit_queue(actor, filters))
+    queryset = selectors.listed(selectors.unit_queue(actor, filters))
+    page = paginate(request, queryset, keyset="submitted_at")
     return render(
         request,
         "cases/queue.html",

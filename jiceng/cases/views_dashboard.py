@@ -124,7 +124,10 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     code = code or request.GET.get("unit", "").strip() or None
     if code is not None and not UNIT_CODE.fullmatch(code):
         raise Http404()  # not a unit code at all (too long, a NUL byte …): no query needed
-    report = rate_selectors.unit_rates(actor, code=code, months=month_span(month, 12))
+    # The median handling time is shown for the chosen month only (the trend leaves it out).
+    report = rate_selectors.unit_rates(
+        actor, code=code, months=month_span(month, 12), medians=[month]
+    )
     unit = report.unit
 
     current = report.total.months[month]

@@ -1,13 +1,15 @@
-"""Background jobs of the core: a nightly check of the audit chain."""
+"""Background jobs of the core: a nightly check of the audit chain, SQLite's statistics."""
 
 from __future__ import annotations
 
 import logging
 
+from django.db import connection
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from jiceng.core.audit import ChainReport, all_entries_in_order, verify_chain
+from jiceng.core.dbstats import sqlite_optimize
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +27,9 @@ def verify_audit_chain() -> ChainReport:
     else:
         logger.info("Audit chain intact: %s entries, head %s", report.checked, report.head_hash)
     return report
+
+
+@db_periodic_task(crontab(hour="3", minute="47"))
+def optimize_database() -> bool:
+    """Once a day, SQLite's planner statistics follow the tables' growth (a no-op elsewhere)."""
+    return sqlite_optimize(connection)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from jiceng.cases import services
-from jiceng.cases.models import Case, Category
+from jiceng.cases.models import Case, Category, RateTally
 from jiceng.cases.rate_selectors import Peers, unit_rates
+from jiceng.cases.rate_services import rate_tallies_rebuild
 from jiceng.cases.rates import Median, Month, Rate
+from jiceng.cases.tasks import rebuild_recent_rate_tallies
 from jiceng.core import clock
 from jiceng.core.actors import RESIDENT, SYSTEM, Actor
 from jiceng.core.errors import DomainError, Forbidden
+from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Role, UnitKind
 from tests.factories import actor_for, make_member, make_unit
 
@@ -312,3 +317,82 @@ class TestCost:
             _answer(case, at(3, day, 17), "yes", 4)
         many = count()
         assert few == many <= 4
+
+
+class TestStoredTallies:
+    """Months before the current one come from the stored tallies once they are built."""
+
+    def _figures(self, desk, **kwargs):
+        report = unit_rates(desk.street, months=MONTHS, now=NOW, **kwargs)
+        return (
+            {month: report.total.months[month] for month in MONTHS},
+            {month: report.own.months[month] for month in MONTHS},
+            {peer.unit.code: peer.months[MARCH] for peer in report.peers},
+        )
+
+    def test_stored_months_give_the_live_figures(self, tree, march, desk):
+        live = self._figures(desk)
+        with clock.at(NOW):
+            written = rate_tallies_rebuild([Month(2025, 2), MARCH])
+        units = OrgUnit.objects.count()
+        assert written == 2 * units  # every unit, zeros included
+        assert RateTally.objects.filter(month=date(2025, 3, 1)).count() == units
+        stored = self._figures(desk)
+        assert stored == live
+        # March's street figures, as in test_the_street_and_everything_below_it.
+        assert stored[0][MARCH].handling == Median(36.5, 6)
+        assert stored[0][MARCH].response == Rate(7, 9)
+
+    def test_stored_months_are_read_not_counted(self, tree, submit, march, desk):
+        with clock.at(NOW):
+            rate_tallies_rebuild([MARCH])
+        # Resolved in March after the tallies were built: March shows it once they are rebuilt.
+        case = _submit(submit, at(3, 20))
+        _resolve_here(case, desk.a1, at(3, 20, 10), at(3, 21))
+        before = unit_rates(desk.street, months=[MARCH], now=NOW).total.months[MARCH]
+        assert before.on_time == Rate(5, 6)
+        with clock.at(NOW):
+            rate_tallies_rebuild([MARCH])
+        after = unit_rates(desk.street, months=[MARCH], now=NOW).total.months[MARCH]
+        assert after.on_time == Rate(6, 7)
+
+    def test_the_current_month_is_always_counted_live(self, tree, march, desk):
+        with clock.at(NOW):
+            rate_tallies_rebuild([MARCH, APRIL])
+        RateTally.objects.filter(month=date(2025, 4, 1)).update(resolved=99, resolved_in_time=99)
+        RateTally.objects.filter(month=date(2025, 3, 1)).update(closed=0, closed_no_feedback=0)
+        report = unit_rates(desk.street, months=MONTHS, now=NOW)
+        assert report.total.months[APRIL].on_time == Rate(0, 1)  # live, not the stored 99s
+        assert report.total.months[MARCH].no_feedback == Rate(0, 0)  # stored
+
+    def test_medians_are_read_only_for_the_months_asked_for(self, tree, march, desk):
+        with clock.at(NOW):
+            rate_tallies_rebuild([Month(2025, 2), MARCH])
+        report = unit_rates(desk.street, months=MONTHS, now=NOW, medians=[APRIL])
+        assert report.total.months[MARCH].handling == Median(None, 0)
+        assert report.total.months[MARCH].on_time == Rate(5, 6)
+        # April is counted live: c10, 03-24 09:00 → 04-01 00:30 = 183.5 h.
+        assert report.total.months[APRIL].handling == Median(183.5, 1)
+
+    def test_query_count_with_stored_months(self, tree, march, desk):
+        with clock.at(NOW):
+            rate_tallies_rebuild([Month(2025, 2), MARCH])
+        with CaptureQueriesContext(connection) as queries:
+            unit_rates(desk.street, months=MONTHS, now=NOW)
+        assert len(queries) <= 4
+
+    def test_the_hourly_job_and_the_command(self, tree, march, desk):
+        with clock.at(NOW):
+            assert rebuild_recent_rate_tallies.call_local() == 2 * OrgUnit.objects.count()
+            assert set(RateTally.objects.values_list("month", flat=True)) == {
+                date(2025, 3, 1),
+                date(2025, 4, 1),
+            }
+            out = io.StringIO()
+            call_command("rebuild_rate_tallies", "--month", "2025-02", stdout=out)
+        assert "tallies of 1 months stored" in out.getvalue()
+        assert RateTally.objects.filter(month=date(2025, 2, 1)).exists()
+        with pytest.raises(CommandError):
+            call_command("rebuild_rate_tallies", "--month", "2025-13")
+        with pytest.raises(CommandError):
+            call_command("rebuild_rate_tallies", "--months", "99")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import statistics
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -409,3 +410,64 @@ class TestPurity:
         assert set(CloseReason.values) == rates.CLOSED_REASONS
         assert CloseReason.NO_FEEDBACK.value == rates.NO_FEEDBACK
         assert {Status.REJECTED.value, Status.MERGED.value} == rates.DECIDED_WITHOUT_ACCEPTING
+
+
+class TestDatabaseCounts:
+    """The database hands in grouped counts; folded, they give the figures the rows give."""
+
+    def test_weighted_median(self):
+        assert rates.weighted_median({}) is None
+        assert rates.weighted_median({5.0: 1}) == 5.0
+        # 1, 2, 2, 9 → (2 + 2) / 2; 1, 2, 9, 9 → (2 + 9) / 2; 1, 2, 2 → 2.
+        assert rates.weighted_median({9.0: 1, 1.0: 1, 2.0: 2}) == 2.0
+        assert rates.weighted_median({1.0: 1, 2.0: 1, 9.0: 2}) == 5.5
+        assert rates.weighted_median({1.0: 1, 2.0: 2}) == 2.0
+        assert rates.weighted_median({3.0: 0, 4.0: 2}) == 4.0
+
+    def test_the_median_is_the_same_as_over_the_list(self):
+        hours = [48.0, 176.5, 288.0, 279.5, 48.0, 2.0]
+        tally = Tally()
+        for value in hours:
+            tally.add_handling(value)
+        # 2, 48, 48, 176.5, 279.5, 288 → (48 + 176.5) / 2.
+        assert tally.figures().handling == Median(statistics.median(hours), 6)
+        assert tally.figures().handling.hours == 112.25
+
+    def test_answer_codes(self):
+        assert rates.answer_code(None, None) == rates.NO_ANSWER
+        assert rates.answer_code("yes", 5) in rates.SOLVED_CODES & rates.SATISFIED_CODES
+        assert rates.answer_code("partly", None) in rates.SOLVED_CODES - rates.RATED_CODES
+        assert rates.answer_code("no", 4) in rates.SATISFIED_CODES - rates.SOLVED_CODES
+        assert rates.answer_code("no", 2) in rates.RATED_CODES - rates.SATISFIED_CODES
+        assert rates.answer_code("no", None) not in rates.RATED_CODES | rates.SOLVED_CODES
+
+    def test_folded_counts_give_the_figures_of_the_rows(self):
+        """March's worked example (docs/SCORING.md), as the database would count it."""
+        now = at(4, 2, 12)
+        by_rows = tabulate(RECEIVED, HANDLED, now=now, months=[MARCH])[(COMMUNITY_A, MARCH)]
+        counts = [(rates.RECEIVED_COUNTS, COMMUNITY_A, MARCH, -1, -1, 4, 2)]
+        for case in HANDLED:
+            if case.resolved_at is not None and Month.of(case.resolved_at) == MARCH:
+                hours = (case.resolved_at - case.submitted_at).total_seconds() / 3600
+                answer = rates.answer_code(case.solved, case.satisfaction)
+                in_time = int(case.resolved_at <= case.resolve_by)
+                tenths = int(hours * 10)
+                counts.append(
+                    (rates.RESOLVED_COUNTS, COMMUNITY_A, MARCH, answer, tenths, 1, in_time)
+                )
+            if rates.is_closed(case) and Month.of(case.closed_at) == MARCH:
+                no_feedback = int(case.close_reason == "no_feedback")
+                counts.append((rates.CLOSED_COUNTS, COMMUNITY_A, MARCH, -1, -1, 1, no_feedback))
+        folded = rates.fold_counts(counts)[(COMMUNITY_A, MARCH)]
+        assert folded.figures() == by_rows.figures()
+        assert folded.figures().handling == Median(228.0, 4)
+
+    def test_stored_histograms_come_back_exactly(self):
+        tally = Tally()
+        for tenths, count in ((240, 2), (1765, 1), (3505, 3)):
+            tally.add_handling(tenths / 10, count)
+        assert rates.histogram_tenths(tally) == {240: 2, 1765: 1, 3505: 3}
+
+    def test_an_unknown_kind_is_refused(self):
+        with pytest.raises(ValueError, match="unknown kind"):
+            rates.fold_counts([(9, COMMUNITY_A, MARCH, -1, -1, 1, 0)])
