@@ -39,22 +39,12 @@ WRK_SCRIPT = BENCH / "wrk_report.lua"
 HOST = "127.0.0.1"
 
 # `bin/serve`'s gunicorn command line, after the bind address.
-# As bin/serve runs it; the "sync" variant replaces the threads by one request per process.
-SERVE_ARGS = [
-    "--workers",
-    "2",
-    "--worker-class",
-    "gthread",
-    "--threads",
-    "8",
-    "--access-logfile",
-    "-",
-    "--log-level",
-    "warning",
-]
+# As bin/serve runs it by default (one request at a time per process); the "threads" variant
+# is bin/serve with WEB_THREADS=8 (gunicorn's gthread workers).
+SERVE_ARGS = ["--workers", "2", "--access-logfile", "-", "--log-level", "warning"]
 SERVER_VARIANTS: dict[str, list[str]] = {
     "serve": [],
-    "sync": ["--worker-class", "sync", "--threads", "1"],
+    "threads": ["--threads", "8"],
 }
 
 

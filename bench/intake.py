@@ -9,9 +9,9 @@ On a fresh SQLite database in a temporary directory (demo units and people, no c
 
 1. measures in-process, with Django's test client, the CPU time and the SQL queries of one
    Open311 POST and one resident web-form POST (and of /healthz for comparison);
-2. serves the project as `bin/serve` does (gunicorn `config.wsgi:application`, 2 gthread workers
-   of 8 threads, access log on, plus the huey consumer; `--servers serve,sync` adds a run with
-   one sync worker per process), and loads it from 127.0.0.1 with wrk (2 threads) at each
+2. serves the project as `bin/serve` does (gunicorn `config.wsgi:application`, 2 sync workers,
+   access log on, plus the huey consumer; `--servers serve,threads` adds a run with 8 threads
+   per process, as `WEB_THREADS=8` gives), and loads it from 127.0.0.1 with wrk (2 threads) at each
    concurrency: GET /healthz (the framework ceiling), POST /open311/v2/requests.json and
    POST /report/. Every measurement is repeated; tables show medians.
 
@@ -456,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="8,32", help="concurrency levels")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--servers", default="serve", help="gunicorn variants: serve (as bin/serve), sync"
+        "--servers", default="serve", help="gunicorn variants: serve (as bin/serve), threads"
     )
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     parser.add_argument("--in-process-requests", type=int, default=200)

@@ -420,7 +420,7 @@ def run_load(
     connections: int,
     repeats: int,
     duration: int,
-    variant: str = "sync",
+    variant: str = "serve",
 ) -> tuple[dict[str, Summary], dict[str, Single]]:
     from django.conf import settings
 
@@ -586,10 +586,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--server",
-        default="sync",
+        default="serve",
         choices=sorted(SERVER_VARIANTS),
-        help="gunicorn's workers: sync (one request per process; default, as measured in "
-        "docs/PERFORMANCE.md) or as bin/serve runs them",
+        help="gunicorn's workers: serve (as bin/serve runs them: one request at a time per "
+        "process) or threads (bin/serve with WEB_THREADS=8)",
     )
     args = parser.parse_args(argv)
 
