@@ -28,7 +28,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiceng.cases.models import Case, Feedback, Satisfaction
+from jiceng.cases.models import Case, Channel, Feedback, Priority, Satisfaction, Status
+from jiceng.core.choices import choice_label
 from jiceng.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -111,9 +112,9 @@ def export_rows(queryset: QuerySet[Case], *, now: datetime | None = None) -> Ite
             case.title,
             case.address,
             case.area.name,
-            str(case.get_channel_display()),
-            str(case.get_priority_display()),
-            str(case.get_status_display()),
+            choice_label(Channel, case.channel),
+            choice_label(Priority, case.priority),
+            choice_label(Status, case.status),
             case.current_unit.name,
             _local(case.respond_by),
             _local(case.resolve_by),

@@ -45,6 +45,7 @@ from jiceng.cases.selectors import leaf_categories
 from jiceng.cases.services import case_submit, normalise_tracking_code
 from jiceng.core import ratelimit
 from jiceng.core.actors import Actor
+from jiceng.core.choices import choice_label
 from jiceng.core.errors import DomainError, RateLimited
 from jiceng.core.pagination import MAX_PAGE
 from jiceng.orgs.lookups import unit_by_code
@@ -342,7 +343,7 @@ def redact(text: str, case: Case) -> str:
 
 
 def _status_notes(case: Case, resolution: str | None) -> str:
-    label = case.get_status_display()
+    label = choice_label(Status, case.status)
     if case.status == Status.MERGED and case.merged_into_id is not None:
         return _("%(status)s: merged into request %(id)s") % {
             "status": label,

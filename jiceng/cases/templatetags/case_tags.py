@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from jiceng.cases.models import Case, Priority, Status
+from jiceng.core.choices import choice_label
 
 register = template.Library()
 
@@ -26,10 +27,9 @@ _STATUS_STYLE: dict[str, str] = {
 @register.simple_tag
 def case_status(case: Case) -> SafeString:
     """The status badge, plus "Overdue" and "Urgent" badges where they apply."""
-    # Status(…).label, not get_status_display(): Django's version translates every choice's
-    # label to look one up, which was half the cost of a list row.
-    label = Status(case.status).label if case.status in Status.values else case.status
-    badges = [(_STATUS_STYLE.get(case.status, "text-bg-primary"), label)]
+    badges = [
+        (_STATUS_STYLE.get(case.status, "text-bg-primary"), choice_label(Status, case.status))
+    ]
     if case.is_overdue():
         badges.append(("text-bg-danger", _("Overdue")))
     if case.priority == Priority.URGENT:
