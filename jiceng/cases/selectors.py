@@ -10,6 +10,7 @@ from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from jiceng.cases.models import (
+    IS_OPEN,
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -114,6 +115,11 @@ class CaseFilter:
     escalated: bool = False
     open_only: bool = False
 
+    @property
+    def newest_first(self) -> bool:
+        """Whether `unit_queue` lists newest first (and pages by submission time)."""
+        return not self.overdue
+
 
 def _local_midnight(day: date) -> datetime:
     """The first moment of a day in the current time zone (days at the ends of the calendar
@@ -147,7 +153,7 @@ def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None
     if filters.channel:
         queryset = queryset.filter(channel=filters.channel)
     if filters.overdue:
-        queryset = queryset.filter(status__in=OPEN_STATUSES).filter(
+        queryset = queryset.filter(IS_OPEN).filter(
             Q(resolve_by__lt=moment) | Q(status=Status.SUBMITTED, respond_by__lt=moment)
         )
     if filters.escalated:
@@ -175,7 +181,12 @@ def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None
             queryset = queryset.filter(
                 Q(title__icontains=filters.query) | Q(address__icontains=filters.query)
             )
-    return queryset.select_related(*LIST_RELATED).order_by("-submitted_at", "-pk")
+    queryset = queryset.select_related(*LIST_RELATED)
+    if filters.overdue:
+        # Most overdue first: case_open_resolve_idx holds the open cases in this order, so a
+        # page reads its rows and stops instead of sorting the whole backlog.
+        return queryset.order_by("resolve_by", "pk")
+    return queryset.order_by("-submitted_at", "-pk")
 
 
 def timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:

@@ -200,7 +200,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, actor=actor)
     filters = form.filters()
     queryset = selectors.listed(selectors.unit_queue(actor, filters))
-    page = paginate(request, queryset, keyset="submitted_at")
+    page = paginate(request, queryset, keyset="submitted_at" if filters.newest_first else None)
     return render(
         request,
         "cases/queue.html",
