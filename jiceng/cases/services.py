@@ -123,22 +123,16 @@ def notify_unit(
 
     `message` is a lazy translatable string with %(…)s fields filled from `case`.
     """
-    return notify_units([(unit, case)], capability=capability, verb=verb, message=message)
-
-
-def notify_units(
-    items: Sequence[tuple[OrgUnit, Case | None]], *, capability: str, verb: str, message: Any
-) -> list[Notification]:
-    """`notify_unit` for many (unit, case) pairs at once, one query per distinct unit."""
     return notifications_send(
-        notifications_draft(items, capability=capability, verb=verb, message=message)
+        notifications_draft([(unit, case)], capability=capability, verb=verb, message=message)
     )
 
 
 def notifications_draft(
     items: Sequence[tuple[OrgUnit, Case | None]], *, capability: str, verb: str, message: Any
 ) -> list[Notification]:
-    """The notifications `notify_units` would store, not stored yet (reads only)."""
+    """The notifications for many (unit, case) pairs, not stored yet: one read per distinct
+    unit, and the text in each recipient's language."""
     recipients_of: dict[int, list[User]] = {}
     made = []
     now = clock.now()

@@ -154,12 +154,7 @@ def audit_log(
 ) -> AuditEntry:
     """Append one entry. Call it inside the service's transaction."""
     record = AuditRecord(actor=actor, action=action, target=target, data=data, reason=reason)
-    return audit_log_many([record])[0]
-
-
-def audit_log_many(records: Sequence[AuditRecord]) -> list[AuditEntry]:
-    """Append entries in the order given, chained, in one statement."""
-    return AuditDraft(records).append()
+    return AuditDraft([record]).append()[0]
 
 
 def _chain_head() -> tuple[int, str]:

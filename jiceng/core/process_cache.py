@@ -23,6 +23,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 RECHECK_SECONDS = 5.0
 _registry: list[ProcessCache[object]] = []
@@ -89,6 +91,25 @@ class ProcessCache(Generic[T]):
         """
         self.forget()
         transaction.on_commit(self.announce)
+
+
+class KeyedProcessCache(ProcessCache[dict[K, V]], Generic[K, V]):
+    """Entries loaded one by one on first use (a city has tens of thousands of grids; a process
+    keeps only those it was asked for), at most `max_entries` of them."""
+
+    def __init__(
+        self, name: str, *, max_entries: int = 20_000, recheck_seconds: float = RECHECK_SECONDS
+    ) -> None:
+        super().__init__(name, dict, recheck_seconds=recheck_seconds)
+        self.max_entries = max_entries
+
+    def lookup(self, key: K, load: Callable[[], V]) -> V:
+        kept = self.get()
+        if key not in kept:
+            if len(kept) >= self.max_entries:
+                kept.clear()
+            kept[key] = load()
+        return kept[key]
 
 
 def forget_all() -> None:

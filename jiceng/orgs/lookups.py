@@ -1,34 +1,23 @@
 """Units and API keys as intake reads them on every request, kept per process.
 
-The values fill lazily (a city has tens of thousands of grids; a process keeps only those it
-was asked for) and are dropped in every process when a unit, key, person or membership is saved
-(core.process_cache; the signals are in orgs.signals).
+Entries load on first use and are dropped in every process when a unit, key, person or
+membership is saved (core.process_cache; the signals are in orgs.signals).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jiceng.core.process_cache import ProcessCache
+from jiceng.core.process_cache import KeyedProcessCache
 from jiceng.orgs.models import ApiKey, OrgUnit, User
 
-MAX_UNITS_KEPT = 20_000
-
-units: ProcessCache[dict[tuple[str, object], OrgUnit | None]] = ProcessCache("orgs.units", dict)
-api_keys: ProcessCache[dict[str, ApiKey | None]] = ProcessCache("orgs.api_keys", dict)
-staff: ProcessCache[dict[tuple[int, tuple[str, ...]], list[User]]] = ProcessCache(
-    "orgs.staff", dict
-)
+units: KeyedProcessCache[tuple[str, object], OrgUnit | None] = KeyedProcessCache("orgs.units")
+api_keys: KeyedProcessCache[str, ApiKey | None] = KeyedProcessCache("orgs.api_keys")
+staff: KeyedProcessCache[tuple[int, tuple[str, ...]], list[User]] = KeyedProcessCache("orgs.staff")
 
 
 def _unit(field: str, value: object) -> OrgUnit | None:
-    kept = units.get()
-    key = (field, value)
-    if key not in kept:
-        if len(kept) >= MAX_UNITS_KEPT:
-            kept.clear()
-        kept[key] = OrgUnit.objects.filter(**{field: value}).first()
-    return kept[key]
+    return units.lookup((field, value), lambda: OrgUnit.objects.filter(**{field: value}).first())
 
 
 def unit_by_code(code: str) -> OrgUnit | None:
@@ -45,24 +34,19 @@ def unit_at_path(path: str) -> OrgUnit | None:
 
 def active_api_key(prefix: str) -> ApiKey | None:
     """The unrevoked key with this prefix and its unit, or None."""
-    kept = api_keys.get()
-    if prefix not in kept:
-        if len(kept) >= MAX_UNITS_KEPT:
-            kept.clear()
-        kept[prefix] = (
+    return api_keys.lookup(
+        prefix,
+        lambda: (
             ApiKey.objects.select_related("unit").filter(prefix=prefix, revoked_at=None).first()
-        )
-    return kept[prefix]
+        ),
+    )
 
 
 def active_staff(unit: OrgUnit, roles: Sequence[str]) -> list[User]:
     """The active people holding one of `roles` in `unit` (id, e-mail and language only)."""
-    kept = staff.get()
-    key = (unit.pk, tuple(sorted(roles)))
-    if key not in kept:
-        if len(kept) >= MAX_UNITS_KEPT:
-            kept.clear()
-        kept[key] = list(
+    return staff.lookup(
+        (unit.pk, tuple(sorted(roles))),
+        lambda: list(
             User.objects.filter(
                 is_active=True,
                 memberships__unit=unit,
@@ -71,5 +55,5 @@ def active_staff(unit: OrgUnit, roles: Sequence[str]) -> list[User]:
             )
             .distinct()
             .only("pk", "email", "preferred_language")
-        )
-    return kept[key]
+        ),
+    )

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from jiceng.core import process_cache
-from jiceng.core.process_cache import ProcessCache
+from jiceng.core.process_cache import KeyedProcessCache, ProcessCache
 
 
 class Source:
@@ -86,3 +86,21 @@ def test_forget_all_empties_every_process_cache(clock):
     source.value = "second"
     process_cache.forget_all()
     assert kept.get() == "second"
+
+
+def test_keyed_entries_load_once_each_and_stay_within_their_cap(clock):
+    loads: list[str] = []
+
+    def load(key: str) -> str:
+        loads.append(key)
+        return key.upper()
+
+    kept: KeyedProcessCache[str, str] = KeyedProcessCache("test.keyed", max_entries=2)
+    assert [kept.lookup(k, lambda k=k: load(k)) for k in ("a", "b", "a")] == ["A", "B", "A"]
+    assert loads == ["a", "b"]
+    kept.lookup("c", lambda: load("c"))  # a third entry empties the full cache first
+    kept.lookup("a", lambda: load("a"))
+    assert loads == ["a", "b", "c", "a"]
+    kept.forget()
+    kept.lookup("c", lambda: load("c"))
+    assert loads[-1] == "c"
