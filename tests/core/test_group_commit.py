@@ -116,11 +116,17 @@ def test_batches_are_capped():
 
 
 @pytest.mark.django_db
-def test_inside_a_transaction_the_write_joins_it_and_is_not_grouped():
+def test_inside_a_transaction_the_write_joins_it_and_is_not_grouped(monkeypatch):
     write = Recorder(hold_first=False)
     group = GroupCommit(write)
+
+    def waited(*args, **kwargs):
+        raise AssertionError("a call inside a transaction waited for another thread's batch")
+
+    monkeypatch.setattr(group._condition, "wait", waited)
     with transaction.atomic():
         assert group.run(7) == 70
         group._leading = True  # another thread's batch would make a grouped call wait
-        assert group.run(8) == 80  # but a call inside a transaction never waits for it
+        assert group.run(8) == 80
+        assert not group._queue
     assert write.batches == [[7], [8]]
