@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jiceng.core",
     "jiceng.orgs",
     "jiceng.cases",
+    "jiceng.evaluation",
 ]
 
 MIDDLEWARE = [

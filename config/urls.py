@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("", include("jiceng.orgs.urls")),
     path("", include("jiceng.cases.urls")),
+    path("evaluation/", include("jiceng.evaluation.urls")),
+    path("s/", include("jiceng.evaluation.urls_public")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("jiceng.cases.open311_urls")),
     path("django-admin/", admin_site.urls),

@@ -75,6 +75,9 @@ class Capability:
     CASE_DISPATCH = "cases.dispatch"  # dispatch, reject, merge
     CASE_SUPERVISE = "cases.supervise"  # approve transfers, receive escalations
     CASE_CONFIGURE = "cases.configure"  # categories, deadlines, district-wide templates
+    EVAL_CONFIGURE = "evaluation.configure"  # schemes, rounds, surveys, publication, appeals
+    EVAL_SELF_ASSESS = "evaluation.self_assess"  # the unit's self-assessment and its appeals
+    EVAL_RATE = "evaluation.rate"  # may be appointed rater; returns self-assessments below
 
 
 _HANDLER = {Capability.CASE_HANDLE}
@@ -83,9 +86,17 @@ _DISPATCHER = {Capability.CASE_HANDLE, Capability.CASE_DISPATCH}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(_HANDLER),
     Role.COMMUNITY_STAFF: frozenset(_HANDLER),
-    Role.BRANCH_SECRETARY: frozenset({Capability.CASE_SUPERVISE, *_DISPATCHER}),
+    Role.BRANCH_SECRETARY: frozenset(
+        {Capability.CASE_SUPERVISE, Capability.EVAL_SELF_ASSESS, *_DISPATCHER}
+    ),
     Role.STREET_SUPERVISOR: frozenset(
-        {Capability.BROWSE_UNITS, Capability.CASE_SUPERVISE, *_DISPATCHER}
+        {
+            Capability.BROWSE_UNITS,
+            Capability.CASE_SUPERVISE,
+            Capability.EVAL_SELF_ASSESS,
+            Capability.EVAL_RATE,
+            *_DISPATCHER,
+        }
     ),
     Role.DISCIPLINE_INSPECTOR: frozenset({Capability.BROWSE_UNITS}),
     Role.DISTRICT_ADMIN: frozenset(
@@ -97,6 +108,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.EDIT_UNITS,
             Capability.MANAGE_USERS,
             Capability.MANAGE_CALENDAR,
+            Capability.EVAL_CONFIGURE,
+            Capability.EVAL_RATE,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset(

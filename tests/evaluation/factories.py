@@ -1,0 +1,118 @@
+"""Evaluation state for tests. Replace direct row creation by services as they land."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from jiceng.evaluation.models import (
+    UNIT_CLASS_OF_KIND,
+    Indicator,
+    Round,
+    RoundState,
+    RoundUnit,
+    Scheme,
+    SchemeStatus,
+    ScoringRule,
+    UnitClass,
+)
+from jiceng.evaluation.snapshot import scheme_snapshot
+from jiceng.orgs.models import OrgUnit
+
+
+def make_scheme(
+    owner: OrgUnit, unit_class: str = UnitClass.COMMUNITY, *, published: bool = True
+) -> Scheme:
+    """Two dimensions of two indicators: a checklist, a scale, a metric and a deduction."""
+    scheme = Scheme.objects.create(
+        family=f"test-{unit_class}",
+        name=f"测试指标体系 {unit_class}",
+        unit_class=unit_class,
+        owner=owner,
+        status=SchemeStatus.PUBLISHED if published else SchemeStatus.DRAFT,
+        published_at=timezone.now() if published else None,
+    )
+    service = Indicator.objects.create(
+        scheme=scheme, code="service", name="服务意识", weight=Decimal("50"), position=1
+    )
+    outcome = Indicator.objects.create(
+        scheme=scheme, code="outcome", name="群众满意", weight=Decimal("50"), position=2
+    )
+    Indicator.objects.create(
+        scheme=scheme,
+        parent=service,
+        code="duty-roster",
+        name="值班制度落实",
+        rule=ScoringRule.CHECKLIST,
+        rule_options={"items": ["公示值班表", "按时开门", "登记来访"]},
+        evidence_required=True,
+        position=1,
+    )
+    Indicator.objects.create(
+        scheme=scheme,
+        parent=service,
+        code="visits",
+        name="入户走访",
+        rule=ScoringRule.SCALE,
+        rule_options={"top": 5},
+        max_points=Decimal("5"),
+        position=2,
+    )
+    Indicator.objects.create(
+        scheme=scheme,
+        parent=outcome,
+        code="on-time",
+        name="按时办结率",
+        rule=ScoringRule.METRIC,
+        rule_options={"metric": "on_time", "target": 0.95, "floor": 0.6},
+        scored_by_self=False,
+        scored_by_superior=False,
+        position=1,
+    )
+    Indicator.objects.create(
+        scheme=scheme,
+        parent=outcome,
+        code="complaints",
+        name="有效投诉扣分",
+        rule=ScoringRule.DEDUCTION,
+        rule_options={"per_item": 2},
+        position=2,
+    )
+    return scheme
+
+
+def make_open_round(
+    organiser: OrgUnit,
+    units: list[OrgUnit],
+    schemes: list[Scheme],
+    *,
+    state: str = RoundState.SELF,
+    period: tuple[date, date] = (date(2026, 1, 1), date(2026, 6, 30)),
+    **fields: Any,
+) -> Round:
+    """A round already opened, its schemes snapshotted and its units in scope."""
+    round_ = Round.objects.create(
+        name=fields.pop("name", "2026年上半年基层服务力评价"),
+        organiser=organiser,
+        period_start=period[0],
+        period_end=period[1],
+        state=state,
+        opened_at=timezone.now(),
+        snapshot={
+            "schemes": {scheme.unit_class: scheme_snapshot(scheme) for scheme in schemes},
+            "config": {},
+        },
+        **fields,
+    )
+    round_.schemes.set(schemes)
+    for unit in units:
+        RoundUnit.objects.create(
+            round=round_,
+            unit=unit,
+            unit_class=UNIT_CLASS_OF_KIND[unit.kind],
+            unit_path=unit.path,
+        )
+    return round_
