@@ -215,7 +215,7 @@ class TestImportErrors:
             (b"\x89PNG\r\n\x1a\n\x00\x00", "neither a CSV file nor an Excel workbook"),
             (b"PK\x03\x04 not really a zip", "neither a CSV file nor an Excel workbook"),
             ("编码,名称\nd1,维度\n".encode(), "lacks these columns"),
-            ("a,b,c\n1,2,3\n".encode(), "No header row"),
+            (b"a,b,c\n1,2,3\n", "No header row"),
             (",".join(HEADER).encode(), "no rows below its header"),
         ],
     )
