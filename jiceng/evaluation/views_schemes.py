@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.actors import Actor
@@ -104,7 +105,11 @@ def scheme_install_defaults(request: HttpRequest) -> HttpResponse:
     if created:
         messages.success(
             request,
-            _("%(count)d default schemes have been created and published.")
+            ngettext(
+                "%(count)d default scheme has been created and published.",
+                "%(count)d default schemes have been created and published.",
+                len(created),
+            )
             % {"count": len(created)},
         )
     else:
