@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
-from jiceng.core.errors import DomainError
+from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
 from jiceng.evaluation.models import Indicator, Scheme, SchemeStatus, ScoringRule, UnitClass
 from jiceng.evaluation.scoring import CASE_METRICS
@@ -359,6 +359,29 @@ def _write_tree(scheme: Scheme, dimensions: Sequence[DimensionData]) -> int:
     return count
 
 
+def _insert_scheme(**fields: Any) -> Scheme:
+    """A new scheme row; another request taking the same family and version meanwhile loses."""
+    try:
+        with transaction.atomic():
+            return Scheme.objects.create(**fields)
+    except IntegrityError:
+        raise Conflict(
+            _("Someone else created a version of this scheme meanwhile. Reload and try again.")
+        ) from None
+
+
+def _save_indicator(indicator: Indicator) -> Indicator:
+    """Save, turning a code taken by a concurrent edit into the usual message."""
+    try:
+        with transaction.atomic():
+            indicator.save()
+    except IntegrityError:
+        raise DomainError(
+            _("Another indicator of this scheme uses this code."), field="code"
+        ) from None
+    return indicator
+
+
 def _fields(data: IndicatorData) -> dict[str, Any]:
     return {name: getattr(data, name) for name in INDICATOR_FIELDS}
 
@@ -391,7 +414,7 @@ def _copy(
     unit_class: str,
     description: str,
 ) -> Scheme:
-    scheme = Scheme.objects.create(
+    scheme = _insert_scheme(
         family=family,
         version=version,
         name=name,
@@ -421,7 +444,7 @@ def scheme_create(
     name, description = _check_scheme_fields(
         name=name, unit_class=unit_class, description=description
     )
-    scheme = Scheme.objects.create(
+    scheme = _insert_scheme(
         family=family, name=name, unit_class=unit_class, description=description, owner=owner
     )
     audit_log(
@@ -633,8 +656,8 @@ def indicator_add(
     cleaned = clean_indicator(data, dimension=parent is None)
     _check_code_free(scheme, cleaned.code)
     last = scheme.indicators.filter(parent=parent).aggregate(top=Max("position"))["top"]
-    indicator = Indicator.objects.create(
-        scheme=scheme, parent=parent, position=int(last or 0) + 1, **_fields(cleaned)
+    indicator = _save_indicator(
+        Indicator(scheme=scheme, parent=parent, position=int(last or 0) + 1, **_fields(cleaned))
     )
     audit_log(
         actor=actor,
@@ -656,7 +679,7 @@ def indicator_update(*, actor: Actor, indicator: Indicator, data: IndicatorData)
     after = _fields(cleaned)
     for name, value in after.items():
         setattr(indicator, name, value)
-    indicator.save()
+    _save_indicator(indicator)
     changes = {
         name: [str(before[name]), str(after[name])]
         for name in INDICATOR_FIELDS
@@ -776,7 +799,7 @@ def scheme_create_from_tree(
     name, description = _check_scheme_fields(
         name=name, unit_class=unit_class, description=description
     )
-    scheme = Scheme.objects.create(
+    scheme = _insert_scheme(
         family=family,
         version=latest.version + 1 if latest is not None else 1,
         name=name,

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from jiceng.core.actors import SYSTEM
-from jiceng.core.errors import DomainError, Forbidden
+from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.evaluation import scheme_services as services
 from jiceng.evaluation.default_scheme import DEFAULT_SCHEMES
@@ -323,6 +323,15 @@ class TestVersions:
         assert scheme_snapshot(v1) == before
         entry = AuditEntry.objects.get(action="evaluation.scheme.published")
         assert entry.data == {"family": v1.family, "version": 2, "retired_versions": [1]}
+
+    def test_a_version_number_taken_meanwhile_is_a_conflict(self, tree, admin, monkeypatch):
+        v1 = make_scheme(tree.district)
+        # As if another request had created version 1 between our check and our insert.
+        monkeypatch.setattr(services, "_next_version", lambda family: 1)
+        with pytest.raises(Conflict, match="meanwhile"):
+            services.scheme_new_version(actor=admin, scheme=v1)
+        assert Scheme.objects.count() == 1
+        assert not AuditEntry.objects.filter(action__startswith="evaluation.").exists()
 
     def test_clone_for_another_unit_class(self, tree, admin):
         source = make_scheme(tree.district)

@@ -76,13 +76,15 @@ class TestPermissions:
         for name, url in pages.items():
             if name not in READ_PAGES:
                 assert client.get(url).status_code == 403, name
-        for name in ("scheme_publish", "scheme_new_version"):
+        for name in ("scheme_publish", "scheme_new_version", "scheme_delete"):
             assert client.post(reverse(name, args=[scheme.pk])).status_code == 403
+        assert client.post(reverse("scheme_install_defaults")).status_code == 403
         item = scheme.indicators.exclude(parent=None).first()
         move = reverse("scheme_indicator_move", args=[scheme.pk, item.pk])
         assert client.post(move, {"direction": "up"}).status_code == 403
         scheme.refresh_from_db()
         assert scheme.status == SchemeStatus.DRAFT
+        assert Scheme.objects.count() == 1
         assert not AuditEntry.objects.filter(action__startswith="evaluation.").exists()
 
     def test_district_admin_opens_every_page(self, tree, admin_client):
