@@ -79,7 +79,11 @@ class IndicatorForm(DimensionForm):
     )
     evidence_required = forms.BooleanField(label=_("Evidence required"), required=False)
     scored_by_self = forms.BooleanField(label=_("Scored in the self-assessment"), required=False)
-    scored_by_superior = forms.BooleanField(label=_("Scored by the superior"), required=False)
+    scored_by_superior = forms.BooleanField(
+        label=_("Scored by the superior"),
+        required=False,
+        help_text=_("Metric indicators are computed from case data; no one scores them by hand."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -118,9 +118,8 @@ def _shares(rows: list[Indicator]) -> list[Decimal]:
     return [(row.weight * 100 / total).quantize(Decimal("0.1")) for row in rows]
 
 
-def scheme_tree(scheme: Scheme) -> list[Node]:
-    """The tree of a scheme in order, with shares; one query."""
-    rows = list(scheme.indicators.order_by("position", "pk"))
+def scheme_tree(rows: list[Indicator]) -> list[Node]:
+    """The tree of a scheme's indicators (read in order, see `scheme_rows`), with shares."""
     dimensions = [row for row in rows if row.parent_id is None]
     children: dict[int, list[Indicator]] = {}
     for row in rows:

@@ -386,9 +386,16 @@ def _fields(data: IndicatorData) -> dict[str, Any]:
     return {name: getattr(data, name) for name in INDICATOR_FIELDS}
 
 
-def scheme_tree_data(scheme: Scheme) -> list[DimensionData]:
-    """A scheme's tree as plain data, in order (copies, exports and comparisons use it)."""
-    rows = list(scheme.indicators.order_by("position", "pk"))
+def scheme_rows(scheme: Scheme) -> list[Indicator]:
+    return list(scheme.indicators.order_by("position", "pk"))
+
+
+def scheme_tree_data(scheme: Scheme, rows: list[Indicator] | None = None) -> list[DimensionData]:
+    """A scheme's tree as plain data, in order (copies, exports and comparisons use it).
+
+    `rows` are the scheme's indicators in order when the caller has read them already.
+    """
+    rows = scheme_rows(scheme) if rows is None else rows
     children: dict[int, list[IndicatorData]] = {}
     for row in rows:
         if row.parent_id is not None:
@@ -575,10 +582,10 @@ def scheme_delete(*, actor: Actor, scheme: Scheme) -> None:
     scheme.delete()
 
 
-def publish_problems(scheme: Scheme) -> list[str]:
+def publish_problems(scheme: Scheme, rows: list[Indicator] | None = None) -> list[str]:
     """Everything that keeps a scheme from being published; empty when it may be."""
     problems: list[str] = []
-    tree = scheme_tree_data(scheme)
+    tree = scheme_tree_data(scheme, rows)
     if not tree:
         problems.append(_("Add at least one dimension."))
     seen: set[str] = set()

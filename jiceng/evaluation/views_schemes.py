@@ -149,9 +149,10 @@ def scheme_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _viewer(request)
-    scheme = _scheme(actor, pk)
+    scheme = access_object(actor, Scheme, queryset=Scheme.objects.select_related("based_on"), pk=pk)
     is_draft = scheme.status == SchemeStatus.DRAFT
-    tree = selectors.scheme_tree(scheme)
+    rows = services.scheme_rows(scheme)
+    tree = selectors.scheme_tree(rows)
     versions = list(
         selectors.schemes_visible(actor)
         .filter(family=scheme.family)
@@ -167,7 +168,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "can_edit": can(actor, "edit", Scheme),
             "is_draft": is_draft,
-            "problems": services.publish_problems(scheme) if is_draft else [],
+            "problems": services.publish_problems(scheme, rows) if is_draft else [],
             "has_draft": any(v.status == SchemeStatus.DRAFT for v in versions),
         },
     )

@@ -123,6 +123,18 @@ class TestList:
         with django_assert_max_num_queries(7):
             assert admin_client.get(reverse("scheme_list")).status_code == 200
 
+    def test_detail_page_reads_the_tree_in_one_query(
+        self, tree, admin_client, django_assert_max_num_queries
+    ):
+        admin = actor_for(tree.people[Role.DISTRICT_ADMIN])
+        small = make_scheme(tree.district, published=False)
+        large = services.scheme_install_defaults(actor=admin, owner=tree.district)[0]
+        large = services.scheme_new_version(actor=admin, scheme=large)
+        for scheme in (small, large):
+            with django_assert_max_num_queries(8):
+                response = admin_client.get(reverse("scheme_detail", args=[scheme.pk]))
+            assert response.status_code == 200
+
     def test_install_defaults_button(self, tree, admin_client):
         page = admin_client.get(reverse("scheme_list")).content.decode()
         assert 'data-testid="install-defaults"' in page
