@@ -317,3 +317,18 @@ class TestSpreadsheets:
         assert response.status_code == 200
         assert "neither a CSV file nor an Excel workbook" in response.content.decode()
         assert not Scheme.objects.exists()
+
+    def test_new_scheme_by_import_needs_name_and_unit_class(self, tree, admin_client):
+        source = make_scheme(tree.district)
+        response = admin_client.post(
+            reverse("scheme_import"),
+            {
+                "file": SimpleUploadedFile("scheme.xlsx", scheme_export(source)),
+                "family": "brand-new",
+                "name": "新体系",
+                "unit_class": "",
+            },
+        )
+        assert response.status_code == 200
+        assert "Choose a unit class" in response.content.decode()
+        assert not Scheme.objects.filter(family="brand-new").exists()
