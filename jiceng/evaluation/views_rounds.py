@@ -239,6 +239,19 @@ def _self_editable(actor: Actor, assessment: SelfAssessment) -> bool:
     return True
 
 
+def _show_posted(
+    groups: list[selectors.DimensionGroup], answers: dict[str, services.IndicatorAnswer]
+) -> None:
+    """Put what was posted back in the form, so a refused save loses nothing typed."""
+    for group in groups:
+        for row in group.rows:
+            answer = answers.get(row.code)
+            if answer is not None:
+                row.points = answer.points
+                row.items_met = answer.items_met
+                row.explanation = answer.explanation
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
@@ -255,6 +268,7 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
+        answers: dict[str, services.IndicatorAnswer] = {}
         try:
             answers = parse_answers(request.POST, indicators)
             services.self_assessment_save(actor=actor, assessment=assessment, answers=answers)
@@ -263,8 +277,16 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             messages.error(request, str(error.message))
             error_field = error.field
+            _show_posted(groups, answers)
         else:
-            messages.success(request, _("Your draft is saved."))
+            if request.POST.get("action") != "submit":
+                messages.success(request, _("Your draft is saved."))
+            else:
+                _act(
+                    request,
+                    lambda: services.self_assessment_submit(actor=actor, assessment=assessment),
+                    _("Your self-assessment is submitted."),
+                )
             return redirect("self_assessment", pk)
     return render(
         request,

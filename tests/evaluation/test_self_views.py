@@ -103,6 +103,22 @@ class TestUnitPages:
         assert message in response.content.decode()
         assert not SelfScore.objects.exists()
 
+    def test_a_refused_save_keeps_what_was_typed(self, assessment, secretary):
+        data = {**FORM, "points-visits": "9", "explanation-visits": "刚写的说明"}
+        page = secretary.post(_url("self_assessment", assessment), data, **EN).content.decode()
+        assert "刚写的说明" in page and 'value="9"' in page
+
+    def test_save_and_submit_in_one_go(self, assessment, secretary):
+        secretary.post(
+            _url("self_evidence_add", assessment),
+            {"indicator": "duty-roster", "file": SimpleUploadedFile("a.pdf", PDF)},
+        )
+        response = secretary.post(_url("self_assessment", assessment), {**FORM, "action": "submit"})
+        assert response.status_code == 302
+        assessment.refresh_from_db()
+        assert assessment.status == AssessmentStatus.SUBMITTED
+        assert SelfScore.objects.filter(assessment=assessment).count() == 3
+
     def test_a_disguised_file_is_refused(self, assessment, secretary):
         response = secretary.post(
             _url("self_evidence_add", assessment),
