@@ -32,7 +32,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden
-from jiceng.core.permissions import can, require
+from jiceng.core.permissions import require
 from jiceng.evaluation.models import (
     UNIT_CLASS_OF_KIND,
     AssessmentStatus,
@@ -588,11 +588,7 @@ def self_assessment_return(
     *, actor: Actor, assessment: SelfAssessment, reason: str
 ) -> SelfAssessment:
     """退回修改: someone above the unit sends a submitted self-assessment back, with a reason."""
-    if not actor.system and not (
-        can(actor, "return", SelfAssessment, assessment)
-        and actor.has_capability(Capability.EVAL_RATE)
-    ):
-        raise Forbidden()
+    require(actor, "return", SelfAssessment, assessment)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give a reason."), field="reason")

@@ -150,8 +150,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if round_.state in services.NEXT_STATE
             else None,
             "can_archive": manages and round_.state == RoundState.PUBLISHED,
-            "can_review": can(actor, "return", SelfAssessment)
-            and actor.has_capability(Capability.EVAL_RATE),
+            "can_review": can(actor, "return", SelfAssessment),
         },
     )
 
@@ -380,7 +379,6 @@ def self_review(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.self_assessment_get(actor, round_unit_pk=pk)
     can_return = (
         can(actor, "return", SelfAssessment, assessment)
-        and actor.has_capability(Capability.EVAL_RATE)
         and assessment.status == AssessmentStatus.SUBMITTED
         and assessment.round_unit.round.state in services.CORRECTABLE_STATES
     )

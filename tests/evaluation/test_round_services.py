@@ -160,6 +160,16 @@ class TestOpen:
             services.round_open(actor=admin, round_=round_)
         assert RoundUnit.objects.filter(round=round_).count() == 2
 
+    @pytest.mark.parametrize(
+        "state", ["self", "residents", "superior", "review", "published", "archived"]
+    )
+    def test_only_a_draft_opens(self, tree, admin, scheme, state):
+        round_ = make_open_round(tree.district, [tree.community_a1], [scheme], state=state)
+        with pytest.raises(Conflict):
+            services.round_open(actor=admin, round_=round_)
+        round_.refresh_from_db()
+        assert round_.state == state and round_.units.count() == 1
+
     def test_a_chosen_subset_of_units_only(self, tree, admin, scheme):
         round_ = _create(admin, [scheme])
         with pytest.raises(DomainError):
