@@ -8,7 +8,7 @@ submitted rater, computed from the snapshot's rules (docs/EVALUATION.md).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,9 @@ from jiceng.evaluation.models import (
 )
 from jiceng.evaluation.round_services import belongs_to, indicators_for, rater_of
 from jiceng.evaluation.scoring import (
+    RaterSummary,
+    ScoringConfig,
+    aggregate_raters,
     checklist_score,
     deduction_score,
     scale_score,
@@ -108,13 +111,25 @@ def self_scores(round_: Round) -> dict[int, float | None]:
     }
 
 
-def rater_scores(round_: Round) -> dict[int, list[float]]:
-    """Per RoundUnit id: each submitted rater's score, lowest first (units nobody rated: [])."""
-    classes = dict(RoundUnit.objects.filter(round=round_).values_list("pk", "unit_class"))
-    answers: dict[tuple[int, int], dict[str, tuple[Decimal | None, list[int]]]] = defaultdict(dict)
-    rows = SuperiorScore.objects.filter(
+def rater_scores(
+    round_: Round, round_unit_ids: Collection[int] | None = None
+) -> dict[int, list[float]]:
+    """Per RoundUnit id: each submitted rater's score, lowest first (units nobody rated: []).
+
+    `round_unit_ids` limits it to some units (a page of them).
+    """
+    units = RoundUnit.objects.filter(round=round_)
+    scores = SuperiorScore.objects.filter(
         rating__round_unit__round=round_, rating__status=AssessmentStatus.SUBMITTED
-    ).values_list("rating__round_unit_id", "rating_id", "indicator_code", "points", "items_met")
+    )
+    if round_unit_ids is not None:
+        units = units.filter(pk__in=list(round_unit_ids))
+        scores = scores.filter(rating__round_unit_id__in=list(round_unit_ids))
+    classes = dict(units.values_list("pk", "unit_class"))
+    answers: dict[tuple[int, int], dict[str, tuple[Decimal | None, list[int]]]] = defaultdict(dict)
+    rows = scores.values_list(
+        "rating__round_unit_id", "rating_id", "indicator_code", "points", "items_met"
+    )
     for round_unit_id, rating_id, code, points, items in rows:
         answers[(round_unit_id, rating_id)][code] = (points, items)
     result: dict[int, list[float]] = {pk: [] for pk in classes}
@@ -123,6 +138,17 @@ def rater_scores(round_: Round) -> dict[int, list[float]]:
         if score is not None:
             result[round_unit_id].append(score)
     return {pk: sorted(scores) for pk, scores in result.items()}
+
+
+def rater_summaries(
+    round_: Round, round_unit_ids: Collection[int] | None = None
+) -> dict[int, RaterSummary]:
+    """Per RoundUnit id: the raters' aggregate (trimmed mean from five raters) and spread."""
+    config = ScoringConfig()
+    return {
+        pk: aggregate_raters(scores, config)
+        for pk, scores in rater_scores(round_, round_unit_ids).items()
+    }
 
 
 # --- rounds ---------------------------------------------------------------------------------

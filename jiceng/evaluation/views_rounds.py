@@ -40,6 +40,13 @@ from jiceng.evaluation.permissions import configures, takes_part
 from jiceng.orgs.roles import Capability
 from jiceng.orgs.views import capability_required, staff_required
 
+RATED_STATES = (
+    RoundState.SUPERIOR,
+    RoundState.REVIEW,
+    RoundState.PUBLISHED,
+    RoundState.ARCHIVED,
+)
+
 
 def _actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined]
@@ -129,6 +136,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         or (actor.unit is not None and round_.organiser.path.startswith(actor.unit.path))
     )
     units = paginate(request, selectors.round_units_progress(actor, round_), page_size=50)
+    # What raters said about a unit is for those above it: here, the organiser.
+    shows_ratings = manages and round_.state in RATED_STATES
+    summaries = (
+        selectors.rater_summaries(round_, [item.pk for item in units]) if shows_ratings else {}
+    )
     raters = list(selectors.round_raters(round_)) if manages else []
     rater_form = (
         RaterForm(candidates=selectors.rater_candidates(round_))
@@ -141,6 +153,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "round": round_,
             "units": units,
+            "rows": [(item, summaries.get(item.pk)) for item in units],
+            "shows_ratings": shows_ratings,
             "raters": raters,
             "rater_form": rater_form,
             "manages": manages,

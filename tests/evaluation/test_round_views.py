@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jiceng.core.actors import SYSTEM
+from jiceng.evaluation import round_services as services
 from jiceng.evaluation.models import Rater, Round, RoundState, RoundUnit
+from jiceng.evaluation.round_services import IndicatorAnswer as A
 from jiceng.orgs.models import Membership
 from jiceng.orgs.roles import Role
 from tests.evaluation.factories import make_open_round, make_scheme
+from tests.factories import actor_for, make_member
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -174,6 +180,27 @@ class TestDetail:
         Rater.objects.create(round=round_, membership=membership)
         with django_assert_max_num_queries(16):
             assert admin.get(reverse("round_detail", args=[round_.pk])).status_code == 200
+
+    def test_the_organiser_sees_rater_aggregate_and_spread(self, tree, scheme, admin):
+        round_ = make_open_round(tree.district, [tree.community_a1], [scheme], state="superior")
+        a1 = RoundUnit.objects.get(round=round_)
+        for visits in ("1", "3"):
+            user = make_member(tree.street_a, Role.STREET_SUPERVISOR)
+            membership = Membership.objects.get(user=user)
+            services.rater_appoint(actor=SYSTEM, round_=round_, membership=membership)
+            rater = actor_for(user)
+            answers = {
+                "duty-roster": A(items_met=(0, 1, 2)),
+                "visits": A(points=Decimal(visits)),
+                "complaints": A(points=Decimal("4")),
+            }
+            rating = services.superior_rating_save(actor=rater, round_unit=a1, answers=answers)
+            services.superior_rating_submit(actor=rater, rating=rating)
+        # Scores 55 + 5·visits: 60 and 70 → mean 65, spread 5, range 60–70.
+        page = admin.get(reverse("round_detail", args=[round_.pk]), **EN).content.decode()
+        assert "65.0" in page and "σ 5.0 · 60.0–70.0" in page
+        street = _client(tree.people[Role.STREET_SUPERVISOR])
+        assert "σ" not in street.get(reverse("round_detail", args=[round_.pk])).content.decode()
 
     def test_appoint_and_remove_raters(self, tree, scheme, admin):
         round_ = make_open_round(tree.district, [tree.community_a1], [scheme])
