@@ -136,6 +136,27 @@ class TestUnitPages:
         assert assessment.status == AssessmentStatus.DRAFT
 
 
+class TestQueries:
+    def test_list_and_form_in_few_queries(
+        self, tree, assessment, secretary, django_assert_max_num_queries
+    ):
+        scheme = assessment.round_unit.round.schemes.get()
+        for number in range(30):
+            make_open_round(tree.district, [tree.community_a1], [scheme], name=f"第{number}轮")
+        with django_assert_max_num_queries(12):
+            response = secretary.get(reverse("self_list"))
+        assert len(response.context["page"].items) == 25
+        for code in ("duty-roster", "visits", "complaints"):
+            for _ in range(3):
+                secretary.post(
+                    _url("self_evidence_add", assessment),
+                    {"indicator": code, "file": SimpleUploadedFile("a.pdf", PDF)},
+                )
+        assert Evidence.objects.count() == 9
+        with django_assert_max_num_queries(14):
+            assert secretary.get(_url("self_assessment", assessment)).status_code == 200
+
+
 class TestAccess:
     def test_a_sibling_community_gets_404(self, tree, assessment):
         sibling = _client(make_member(tree.community_a2, Role.BRANCH_SECRETARY))
