@@ -173,7 +173,8 @@ class SelfAssessmentPolicy(ModelPolicy[SelfAssessment]):
                 obj is None or obj.round_unit.unit_id == unit.pk
             )
         if action == "return":
-            return oversees(actor) and (
+            # 退回修改 is part of rating the unit: those who may rate, from above it.
+            return actor.has_capability(Capability.EVAL_RATE) and (
                 obj is None
                 or (
                     obj.round_unit.unit_path.startswith(unit.path)

@@ -1,4 +1,4 @@
-"""Evaluation state for tests. Replace direct row creation by services as they land."""
+"""Evaluation state for tests, built through the services where they exist."""
 
 from __future__ import annotations
 
@@ -8,18 +8,23 @@ from typing import Any
 
 from django.utils import timezone
 
+from jiceng.core.actors import SYSTEM
 from jiceng.evaluation.models import (
-    UNIT_CLASS_OF_KIND,
+    ROUND_STATE_ORDER,
     Indicator,
     Round,
     RoundState,
-    RoundUnit,
     Scheme,
     SchemeStatus,
     ScoringRule,
     UnitClass,
 )
-from jiceng.evaluation.snapshot import scheme_snapshot
+from jiceng.evaluation.round_services import (
+    ROUND_FIELDS,
+    round_advance,
+    round_create,
+    round_open,
+)
 from jiceng.orgs.models import OrgUnit
 
 
@@ -93,26 +98,34 @@ def make_open_round(
     period: tuple[date, date] = (date(2026, 1, 1), date(2026, 6, 30)),
     **fields: Any,
 ) -> Round:
-    """A round already opened, its schemes snapshotted and its units in scope."""
-    round_ = Round.objects.create(
-        name=fields.pop("name", "2026年上半年基层服务力评价"),
+    """A round already opened through the services, its schemes snapshotted and `units` in it.
+
+    States up to review are reached by `round_advance`; published and archived belong to the
+    results' services, so they are set directly here (stage deadline cleared).
+    """
+    create_fields = {name: fields.pop(name) for name in list(fields) if name in ROUND_FIELDS}
+    create_fields.setdefault("name", "2026年上半年基层服务力评价")
+    round_ = round_create(
+        actor=SYSTEM,
         organiser=organiser,
         period_start=period[0],
         period_end=period[1],
-        state=state,
-        opened_at=timezone.now(),
-        snapshot={
-            "schemes": {scheme.unit_class: scheme_snapshot(scheme) for scheme in schemes},
-            "config": {},
-        },
-        **fields,
+        schemes=schemes,
+        **create_fields,
     )
-    round_.schemes.set(schemes)
-    for unit in units:
-        RoundUnit.objects.create(
-            round=round_,
-            unit=unit,
-            unit_class=UNIT_CLASS_OF_KIND[unit.kind],
-            unit_path=unit.path,
-        )
+    if state == RoundState.DRAFT:
+        return round_
+    round_open(actor=SYSTEM, round_=round_, units=units)
+    order = list(ROUND_STATE_ORDER)
+    target = order.index(state)
+    while order.index(round_.state) < min(target, order.index(RoundState.REVIEW)):
+        round_advance(actor=SYSTEM, round_=round_)
+    if target > order.index(RoundState.REVIEW):
+        Round.objects.filter(pk=round_.pk).update(state=state, stage_deadline=None)
+        round_.state = state
+        round_.stage_deadline = None
+    if fields:
+        Round.objects.filter(pk=round_.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(round_, name, value)
     return round_
