@@ -120,7 +120,7 @@ def response_rates(actor: Actor, round_: Round) -> QuerySet[RoundUnit]:
         _overseen(actor, RoundUnit.objects.filter(round=round_))
         .select_related("unit")
         .annotate(
-            responses=_count(SurveyResponse.objects.filter(excluded_reason="")),
+            answered=_count(SurveyResponse.objects.filter(excluded_reason="")),
             excluded=_count(SurveyResponse.objects.exclude(excluded_reason="")),
             open_answers=_count(
                 SurveyResponse.objects.filter(channel=Channel.OPEN_LINK, excluded_reason="")

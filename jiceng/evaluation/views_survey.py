@@ -246,7 +246,7 @@ def survey_response_rates(request: HttpRequest, round_id: int) -> HttpResponse:
     rows = [
         {
             "unit": item,
-            "response_rate": selectors.rate(item.responses, item.households),
+            "response_rate": selectors.rate(item.answered, item.households),
             "token_rate": selectors.rate(item.tokens_used, item.tokens_issued),
         }
         for item in page
