@@ -192,7 +192,7 @@ def token_lookup(raw: str) -> SurveyToken | None:
 
 
 def open_link_by_slug(slug: str) -> OpenLink | None:
-    if not slug or len(slug) > 32:
+    if not slug or len(slug) > 32 or "\x00" in slug:  # PostgreSQL refuses NUL in text
         return None
     return (
         OpenLink.objects.select_related("round_unit__round", "round_unit__unit")
