@@ -521,8 +521,9 @@ def _notice(request: HttpRequest, kind: str, status: int) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the address: keep it out of referrers, caches and search engines.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: keep it out of other sites' referrers, caches and search
+    # engines. Not "no-referrer": browsers then send "Origin: null" and CSRF refuses the form.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store"
     return response

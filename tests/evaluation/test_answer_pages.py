@@ -70,7 +70,7 @@ class TestAnsweringByToken:
         # Phone first: one column, no wide tables; the matrix is rows of wrapping buttons.
         assert "<table" not in body and 'class="col-12' in body
         assert body.count('class="matrix-row') == 4
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
         if button:
             assert button in body and "Very satisfied" in body
