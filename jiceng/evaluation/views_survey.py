@@ -303,7 +303,8 @@ def survey_households(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _qr_svg(url: str, scale: int) -> SafeString:
-    svg = segno.make(url, error="m").svg_inline(scale=scale, border=2)
+    # No fixed size: the sheet's and poster's CSS size the code in millimetres.
+    svg = segno.make(url, error="m").svg_inline(scale=scale, border=2, omitsize=True)
     return mark_safe(svg)  # noqa: S308  (segno's own markup; the URL is ours and escaped by it)
 
 
