@@ -313,8 +313,6 @@ def question_update(*, question: Question, actor: Actor, spec: QuestionSpec) -> 
     _require_configures(actor)
     _require_editable(question.survey)
     clean = _clean_spec(spec, survey=question.survey, position=question.position)
-    if clean.show_if is not None and clean.show_if.pk == question.pk:
-        raise DomainError(_("A question cannot depend on itself."), field="show_if")
     question.kind = clean.kind
     question.text = clean.text
     question.required = clean.required
@@ -735,27 +733,27 @@ def _answer_by_link(
     )
 
 
+@transaction.atomic
 def response_exclude(*, response: SurveyResponse, actor: Actor, reason: str) -> SurveyResponse:
     """Leave a response out of scoring (e.g. stuffing found afterwards), with a reason."""
-    with transaction.atomic():
-        _require_above(actor, response.round_unit)
-        reason = reason.strip()
-        if not reason or len(reason) > 200:
-            raise DomainError(_("Give a reason of up to 200 characters."), field="reason")
-        updated = SurveyResponse.objects.filter(pk=response.pk, excluded_reason="").update(
-            excluded_reason=reason
-        )
-        if not updated:
-            raise Conflict(_("This response is excluded already."))
-        response.excluded_reason = reason
-        audit_log(
-            actor=actor,
-            action="evaluation.survey.response_excluded",
-            target=response,
-            data={"round_unit": response.round_unit_id},
-            reason=reason,
-        )
-        return response
+    _require_above(actor, response.round_unit)
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise DomainError(_("Give a reason of up to 200 characters."), field="reason")
+    updated = SurveyResponse.objects.filter(pk=response.pk, excluded_reason="").update(
+        excluded_reason=reason
+    )
+    if not updated:
+        raise Conflict(_("This response is excluded already."))
+    response.excluded_reason = reason
+    audit_log(
+        actor=actor,
+        action="evaluation.survey.response_excluded",
+        target=response,
+        data={"round_unit": response.round_unit_id},
+        reason=reason,
+    )
+    return response
 
 
 @transaction.atomic

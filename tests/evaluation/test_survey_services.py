@@ -548,3 +548,18 @@ def test_households_are_set_from_above_only(survey_round, tree, supervisor, secr
         services.round_unit_households_set(round_unit=unit, actor=secretary, households=1)
     with pytest.raises(DomainError):
         services.round_unit_households_set(round_unit=unit, actor=supervisor, households=-1)
+
+
+def test_a_response_is_excluded_from_above_once_with_a_reason(
+    survey_round, tree, supervisor, secretary
+):
+    token = issue(survey_round, tree.community_a1, supervisor, count=1)[0]
+    response = services.survey_answer(token=token, answers=good_answers(survey_round))
+    with pytest.raises(Forbidden):
+        services.response_exclude(response=response, actor=secretary, reason="不想要")
+    with pytest.raises(DomainError):
+        services.response_exclude(response=response, actor=supervisor, reason="  ")
+    services.response_exclude(response=response, actor=supervisor, reason="同一户重复填写")
+    with pytest.raises(Conflict):
+        services.response_exclude(response=response, actor=supervisor, reason="再来一次")
+    assert SurveyResponse.objects.get().excluded_reason == "同一户重复填写"
