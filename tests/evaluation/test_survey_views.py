@@ -246,3 +246,38 @@ class TestRatesAndComments:
         text = body.content.decode()
         assert survey_round.name in text and "7 questions" in text
         assert reverse("survey_response_rates", args=[survey_round.pk]) in text
+
+
+def test_the_distribution_page_costs_the_same_with_many_batches(
+    tree, survey_round, supervisor, django_assert_max_num_queries
+):
+    a1 = unit_of(survey_round, tree.community_a1)
+    for number in range(12):
+        services.token_batch_create(round_unit=a1, actor=supervisor, count=3, label=f"{number}号楼")
+        services.open_link_create(round_unit=a1, actor=supervisor, place=f"活动室{number}")
+    client = signed_in(tree, Role.STREET_SUPERVISOR)
+    url = reverse("survey_unit", args=[a1.pk])
+    client.get(url)
+    with django_assert_max_num_queries(8):
+        page = client.get(url, **EN)
+    body = page.content.decode()
+    assert body.count("0 / 3") == 12 and "活动室11" in body
+
+
+def test_condition_answers_must_be_numbers(tree, survey_round):
+    survey_round.state = RoundState.SELF
+    survey_round.save()
+    overall = questions_by_key(survey_round)["overall"]
+    response = signed_in(tree, Role.DISTRICT_ADMIN).post(
+        reverse("survey_question_add", args=[survey_round.pk]),
+        {
+            "kind": QuestionKind.TEXT,
+            "text": "为什么？",
+            "show_if": overall.pk,
+            "show_if_options": "低",
+        },
+        **EN,
+    )
+    assert response.status_code == 200
+    assert "Write numbers separated by commas" in response.content.decode()
+    assert survey_round.survey.questions.count() == 7
