@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+"""Residents' answering pages, under /s/: short paths keep the printed QR codes small."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import path
+
+from jiceng.evaluation import views_survey as views
+
+urlpatterns = [
+    path("thanks/", views.answer_thanks, name="survey_thanks"),
+    path("o/<str:slug>/", views.answer_by_link, name="survey_answer_open"),
+    path("<str:token>/", views.answer_by_token, name="survey_answer_token"),
+]
