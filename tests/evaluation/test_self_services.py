@@ -4,9 +4,11 @@ and the self score computed from the snapshot's rules."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import PurePath
 
 import openpyxl
 import pytest
@@ -200,7 +202,8 @@ class TestEvidence:
         assert evidence.original_name == name
         assert evidence.size == len(content)
         assert evidence.file.read() == content
-        assert not evidence.file.name.endswith(name)
+        # Stored under a random name, never the uploader's.
+        assert re.fullmatch(r"[0-9a-f]{32}\.[a-z]+", PurePath(evidence.file.name).name)
 
     @pytest.mark.parametrize(
         ("name", "content", "message"),
