@@ -48,8 +48,10 @@ from jiceng.evaluation.models import (
     SelfScore,
     SuperiorRating,
     SuperiorScore,
+    Survey,
 )
 from jiceng.evaluation.snapshot import scheme_snapshot, snapshot_indicators
+from jiceng.evaluation.survey_services import survey_create_default
 from jiceng.orgs.models import Membership, OrgUnit
 from jiceng.orgs.roles import Capability, role_has_capability
 
@@ -327,6 +329,9 @@ def round_advance(*, actor: Actor, round_: Round) -> Round:
     days_field = STAGE_DAYS_FIELD.get(target)
     deadline = stage_deadline_from(clock.now(), getattr(round_, days_field)) if days_field else None
     before = round_.state
+    if target == RoundState.RESIDENTS and not Survey.objects.filter(round=round_).exists():
+        # Residents are always asked something: the default questionnaire if none was written.
+        survey_create_default(round_=round_, actor=actor)
     _move(round_, before, state=target, stage_deadline=deadline)
     audit_log(
         actor=actor,

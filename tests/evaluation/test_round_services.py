@@ -13,6 +13,7 @@ from jiceng.core.actors import SYSTEM
 from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.evaluation import round_services as services
+from jiceng.evaluation.default_survey import DEFAULT_QUESTIONS
 from jiceng.evaluation.models import (
     Rater,
     Round,
@@ -20,6 +21,7 @@ from jiceng.evaluation.models import (
     RoundUnit,
     SchemeStatus,
     SelfAssessment,
+    Survey,
     UnitClass,
 )
 from jiceng.evaluation.snapshot import snapshot_indicators
@@ -279,3 +281,16 @@ class TestRaters:
         rater = services.rater_appoint(actor=admin, round_=round_, membership=membership)
         services.rater_remove(actor=admin, rater=rater)
         assert not Rater.objects.exists()
+
+
+def test_the_residents_stage_starts_with_the_default_questionnaire_when_none_was_written(tree):
+    round_ = make_open_round(
+        tree.district, [tree.community_a1], [make_scheme(tree.district)], state=RoundState.SELF
+    )
+    assert not Survey.objects.filter(round=round_).exists()
+
+    services.round_advance(actor=SYSTEM, round_=round_)
+
+    round_.refresh_from_db()
+    assert round_.state == RoundState.RESIDENTS
+    assert round_.survey.questions.count() == len(DEFAULT_QUESTIONS)
