@@ -6,7 +6,7 @@ as the rate dashboard does), over the calendar months (China Standard Time) that
 period touches. Months before the current one come from the stored monthly tallies
 (`RateTally`) where they were built; other months are counted live by the database.
 
-Cost: three or four queries whatever the number of units or cases (round units, units in
+Cost: at most four queries whatever the number of units or cases (round units, units in
 scope, stored tallies, live counts); no case row comes into Python.
 """
 
@@ -32,6 +32,17 @@ def period_months(start: date, end: date) -> list[Month]:
     return months
 
 
+def common_ancestor(paths: list[str], steplen: int = OrgUnit.steplen) -> str:
+    """The path of the deepest unit at or above every one of `paths` ("" for the forest)."""
+    shortest = min(paths, key=len)
+    end = 0
+    while end + steplen <= len(shortest) and all(
+        path[end : end + steplen] == shortest[end : end + steplen] for path in paths
+    ):
+        end += steplen
+    return shortest[:end]
+
+
 def case_tally(tally: Tally) -> CaseTally:
     return CaseTally(
         response=(tally.responded_in_time, tally.due_response),
@@ -49,8 +60,9 @@ def case_tallies(round_: Round, *, now: datetime | None = None) -> dict[int, Cas
     round_units = dict(RoundUnit.objects.filter(round=round_).values_list("pk", "unit_path"))
     if not round_units:
         return {}
-    # Every round unit lies below the organiser, so its subtree bounds the counting.
-    scope_path = OrgUnit.objects.filter(pk=round_.organiser_id).values_list("path", flat=True)[0]
+    # The deepest unit above (or at) every round unit bounds the counting: its subtree holds
+    # every case the round's units can be credited with.
+    scope_path = common_ancestor(list(round_units.values()))
     scope = OrgUnit.objects.filter(path__startswith=scope_path)
     paths = dict(scope.values_list("pk", "path"))
     months = period_months(round_.period_start, round_.period_end)
