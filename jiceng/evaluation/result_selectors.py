@@ -29,6 +29,7 @@ FLAG_LABELS: dict[str, Any] = {
     "self_inflation": _("Self-assessment well above the others"),
     "low_responses": _("Too few resident responses"),
     "single_rater": _("Only one rater"),
+    "rater_disagreement": _("Raters disagree strongly"),
 }
 
 GATE_LABELS: dict[str, Any] = {

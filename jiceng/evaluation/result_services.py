@@ -55,6 +55,8 @@ from jiceng.evaluation.scoring import (
 from jiceng.orgs.roles import Capability
 
 GROUNDS_MAX = 4000
+# Raters disagreeing this much (population standard deviation, points) deserve a look.
+RATER_SPREAD_FLAG = 20.0
 SOURCE_FIELDS = {
     Source.SELF: "self_assessment",
     Source.RESIDENTS: "residents",
@@ -181,6 +183,8 @@ def _details(
         flags.append("low_responses")
     if raters.count == 1:
         flags.append("single_rater")
+    if raters.spread is not None and raters.spread > RATER_SPREAD_FLAG:
+        flags.append("rater_disagreement")
     shifted = [shift.rank for shift in result.rank_shifts if shift.rank is not None]
     return {
         "dimensions": dimensions,
