@@ -8,11 +8,12 @@ later recomputation keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from jiceng.core import clock
@@ -221,11 +222,62 @@ def _details(
     }
 
 
+class ResultRow(NamedTuple):
+    """A Result row as stored, in column order (see results_store)."""
+
+    round_unit_id: int
+    self_score: float | None
+    residents_score: float | None
+    superior_score: float | None
+    composite: float | None
+    grade: str
+    rank: int | None
+    peers: int
+    details: dict[str, Any]
+    computed_at: datetime
+
+
+def results_store(*, round_id: int, rows: Sequence[ResultRow]) -> None:
+    """Replace a round's Result rows; call inside the caller's transaction.
+
+    One executemany rather than bulk_create: at 10,000 rows the ORM's per-value preparation
+    and batches capped by SQLite's 999 parameters cost about five times the insert itself
+    (docs/PERFORMANCE.md, "Evaluation scoring").
+    """
+    table = connection.ops.quote_name(Result._meta.db_table)
+    units = connection.ops.quote_name(RoundUnit._meta.db_table)
+    details = Result._meta.get_field("details")
+    columns = ", ".join(connection.ops.quote_name(name) for name in ResultRow._fields)
+    marks = ", ".join(["%s"] * len(ResultRow._fields))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE round_unit_id IN "  # noqa: S608 (names from the models)
+            f"(SELECT id FROM {units} WHERE round_id = %s)",
+            [round_id],
+        )
+        if not rows:
+            return
+        moment = connection.ops.adapt_datetimefield_value(rows[0].computed_at)
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+            [
+                (
+                    *row[:8],
+                    details.get_db_prep_save(row.details, connection),
+                    moment
+                    if row.computed_at is rows[0].computed_at
+                    else connection.ops.adapt_datetimefield_value(row.computed_at),
+                )
+                for row in rows
+            ],
+        )
+
+
 def _summary(result: Result) -> dict[str, Any]:
     return {"composite": result.composite, "grade": result.grade, "rank": result.rank}
 
 
-def _compute(round_: Round) -> tuple[list[Result], dict[str, Any]]:
+def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
     """Score the round from its inputs and replace its results; (results, before/after)."""
     config = scoring_config(round_.snapshot.get("config"))
     adjustments: dict[str, dict[str, float]] = round_.snapshot.get("adjustments", {})
@@ -256,7 +308,7 @@ def _compute(round_: Round) -> tuple[list[Result], dict[str, Any]]:
     before = {
         row.round_unit_id: _summary(row) for row in Result.objects.filter(round_unit__round=round_)
     }
-    rows = []
+    rows: list[ResultRow] = []
     for ru in round_units:
         result = results[ru.pk]
         superior_dims: dict[str, float] = {}
@@ -269,8 +321,8 @@ def _compute(round_: Round) -> tuple[list[Result], dict[str, Any]]:
             "superior": superior_dims,
         }
         rows.append(
-            Result(
-                round_unit=ru,
+            ResultRow(
+                round_unit_id=ru.pk,
                 self_score=_optional(result.sources.self_assessment),
                 residents_score=_optional(result.sources.residents),
                 superior_score=_optional(result.sources.superior),
@@ -288,9 +340,11 @@ def _compute(round_: Round) -> tuple[list[Result], dict[str, Any]]:
                 computed_at=now,
             )
         )
-    Result.objects.filter(round_unit__round=round_).delete()
-    Result.objects.bulk_create(rows, batch_size=1000)
-    after = {row.round_unit.pk: _summary(row) for row in rows}
+    results_store(round_id=round_.pk, rows=rows)
+    after = {
+        row.round_unit_id: {"composite": row.composite, "grade": row.grade, "rank": row.rank}
+        for row in rows
+    }
     changes = [
         {"round_unit": pk, "unit": str(ru_name), "before": before.get(pk), "after": after[pk]}
         for pk, ru_name in ((ru.pk, ru.unit) for ru in round_units)
@@ -306,7 +360,7 @@ def results_compute(*, round_: Round, actor: Actor) -> list[Result]:
         round_ = Round.objects.select_for_update().get(pk=round_.pk)
         if round_.state != RoundState.REVIEW:
             raise Conflict(_("Results can be computed only while the round is under review."))
-        rows, data = _compute(round_)
+        _rows, data = _compute(round_)
         audit_log(
             actor=actor,
             action="evaluation.result.recomputed"
@@ -315,7 +369,7 @@ def results_compute(*, round_: Round, actor: Actor) -> list[Result]:
             target=round_,
             data=data,
         )
-    return rows
+    return list(Result.objects.filter(round_unit__round=round_).select_related("round_unit__unit"))
 
 
 def round_publish(*, round_: Round, actor: Actor) -> Round:
