@@ -246,7 +246,10 @@ def results_store(*, round_id: int, rows: Sequence[ResultRow]) -> None:
     """
     table = connection.ops.quote_name(Result._meta.db_table)
     units = connection.ops.quote_name(RoundUnit._meta.db_table)
-    details = Result._meta.get_field("details")
+    # Bound once: the field's own get_db_prep_save looks the connection up again per row.
+    adapt_json = connection.ops.adapt_json_value
+    encoder = Result._meta.get_field("details").encoder
+    adapt_moment = connection.ops.adapt_datetimefield_value
     columns = ", ".join(connection.ops.quote_name(name) for name in ResultRow._fields)
     marks = ", ".join(["%s"] * len(ResultRow._fields))
     with connection.cursor() as cursor:
@@ -257,16 +260,15 @@ def results_store(*, round_id: int, rows: Sequence[ResultRow]) -> None:
         )
         if not rows:
             return
-        moment = connection.ops.adapt_datetimefield_value(rows[0].computed_at)
+        first = rows[0].computed_at
+        moment = adapt_moment(first)
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
             [
                 (
                     *row[:8],
-                    details.get_db_prep_save(row.details, connection),
-                    moment
-                    if row.computed_at is rows[0].computed_at
-                    else connection.ops.adapt_datetimefield_value(row.computed_at),
+                    adapt_json(row.details, encoder),
+                    moment if row.computed_at is first else adapt_moment(row.computed_at),
                 )
                 for row in rows
             ],
