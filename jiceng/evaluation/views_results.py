@@ -289,7 +289,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=gettext_lazy("Decision"),
+        label=gettext_lazy("Decision on the appeal"),
         choices=[
             (AppealStatus.UPHELD, gettext_lazy("Uphold")),
             (AppealStatus.DISMISSED, gettext_lazy("Dismiss")),
