@@ -238,40 +238,40 @@ class ResultRow(NamedTuple):
 
 
 def results_store(*, round_id: int, rows: Sequence[ResultRow]) -> None:
-    """Replace a round's Result rows; call inside the caller's transaction.
+    """Write a round's Result rows, one computation's, over the previous ones; call inside the
+    caller's transaction.
 
-    One executemany rather than bulk_create: at 10,000 rows the ORM's per-value preparation
-    and batches capped by SQLite's 999 parameters cost about five times the insert itself
-    (docs/PERFORMANCE.md, "Evaluation scoring").
+    An upsert on the round unit keeps each result's id, so links to a unit's report survive a
+    recomputation after an appeal; results of units no longer in the round go. One executemany
+    rather than bulk_create: at 10,000 rows the ORM's per-value preparation and batches capped
+    by SQLite's 999 parameters cost about five times the insert itself (docs/PERFORMANCE.md).
     """
-    table = connection.ops.quote_name(Result._meta.db_table)
-    units = connection.ops.quote_name(RoundUnit._meta.db_table)
+    quote = connection.ops.quote_name
+    table = quote(Result._meta.db_table)
+    units = quote(RoundUnit._meta.db_table)
     # Bound once: the field's own get_db_prep_save looks the connection up again per row.
     adapt_json = connection.ops.adapt_json_value
     encoder = Result._meta.get_field("details").encoder
-    adapt_moment = connection.ops.adapt_datetimefield_value
-    columns = ", ".join(connection.ops.quote_name(name) for name in ResultRow._fields)
-    marks = ", ".join(["%s"] * len(ResultRow._fields))
+    names = ResultRow._fields
+    columns = ", ".join(quote(name) for name in names)
+    marks = ", ".join(["%s"] * len(names))
+    updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in names[1:])
+    moment = rows[0].computed_at if rows else None
+    assert all(row.computed_at == moment for row in rows), "one computation at a time"
     with connection.cursor() as cursor:
+        if rows:
+            stored_moment = connection.ops.adapt_datetimefield_value(moment)
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 (model names)
+                f"ON CONFLICT (round_unit_id) DO UPDATE SET {updates}",
+                [(*row[:8], adapt_json(row.details, encoder), stored_moment) for row in rows],
+            )
+        stale = [round_id] if moment is None else [round_id, stored_moment]
         cursor.execute(
-            f"DELETE FROM {table} WHERE round_unit_id IN "  # noqa: S608 (names from the models)
-            f"(SELECT id FROM {units} WHERE round_id = %s)",
-            [round_id],
-        )
-        if not rows:
-            return
-        first = rows[0].computed_at
-        moment = adapt_moment(first)
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-            [
-                (
-                    *row[:8],
-                    adapt_json(row.details, encoder),
-                    moment if row.computed_at is first else adapt_moment(row.computed_at),
-                )
-                for row in rows
-            ],
+            f"DELETE FROM {table} WHERE round_unit_id IN "  # noqa: S608
+            f"(SELECT id FROM {units} WHERE round_id = %s)"
+            + ("" if moment is None else " AND computed_at <> %s"),
+            stale,
         )
 
 
