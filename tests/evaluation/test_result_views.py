@@ -157,3 +157,40 @@ def test_the_result_list_costs_the_same_queries_for_more_units(client, tree, com
         response = admin.get(url)
     assert len(response.context["rows"]) == 8
     assert len(many) == len(few)
+
+
+def test_from_above_results_are_visible_in_review_but_only_below_the_viewer(client, tree, computed):
+    other = review_round(tree.district, [tree.community_b1])
+    results_compute(round_=other, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    street = _client(client, tree.people[Role.STREET_SUPERVISOR])  # 东湖街道, above A1 and A2
+    page = street.get(reverse("result_list", args=[computed.pk]))
+    assert {row["unit"].code for row in page.context["rows"]} == {"QH-DH-LA", "QH-DH-GX"}
+    assert (
+        street.get(
+            reverse("report_unit", args=[_result(computed, tree.community_a1).pk])
+        ).status_code
+        == 200
+    )
+    b1 = _result(other, tree.community_b1)
+    assert street.get(reverse("report_unit", args=[b1.pk])).status_code == 404
+    assert street.post(reverse("result_publish", args=[computed.pk])).status_code == 403
+    computed.refresh_from_db()
+    assert computed.state == RoundState.REVIEW
+
+
+def test_the_report_shows_the_trend_over_earlier_rounds(client, tree, computed):
+    from datetime import date
+
+    earlier = review_round(
+        tree.district, [tree.community_a1], period=(date(2025, 7, 1), date(2025, 12, 31))
+    )
+    earlier.name = "2025年下半年"
+    earlier.save()
+    a = RoundUnit.objects.get(round=earlier, unit=tree.community_a1)
+    give_ratings(a, tree.street_a, [(5, 10)])
+    results_compute(round_=earlier, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("report_unit", args=[_result(computed, tree.community_a1).pk]))
+    trend = page.context["chart"]["trend"]
+    assert trend["categories"] == ["2025年下半年", computed.name]
+    assert trend["series"][0]["data"] == [100.0, 78.88]
