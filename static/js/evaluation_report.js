@@ -15,7 +15,8 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
-  if (data.radar.indicators.length && data.radar.series.length) {
+  var dimensions = data.radar.indicators;
+  if (dimensions.length >= 3 && data.radar.series.length) {
     draw("radar-chart", {
       color: palette,
       animation: false,
@@ -27,6 +28,18 @@
         data: data.radar.series.map(function (s) { return { name: s.name, value: s.data }; }),
       }],
     });
+  } else if (dimensions.length && data.radar.series.length) {
+    // A radar of one or two dimensions is a line or a point: bars say the same plainly.
+    draw("radar-chart", {
+      color: palette,
+      animation: false,
+      legend: { top: 0 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 8, right: 16, top: 40, bottom: 24, containLabel: true },
+      xAxis: { type: "category", data: dimensions.map(function (d) { return d.name; }) },
+      yAxis: { type: "value", min: 0, max: 100 },
+      series: data.radar.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; }),
+    });
   }
   draw("peers-chart", {
     color: palette,
@@ -34,7 +47,7 @@
     legend: { top: 0 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     grid: { left: 8, right: 16, top: 40, bottom: 24, containLabel: true },
-    xAxis: { type: "category", data: data.peers.categories },
+    xAxis: { type: "category", data: data.peers.categories, axisLabel: { interval: 0, rotate: 30 } },
     yAxis: { type: "value", min: 0, max: 100 },
     series: data.peers.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; }),
   });
