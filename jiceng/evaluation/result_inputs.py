@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Q
+
 from jiceng.evaluation.models import (
     Answer,
     AssessmentStatus,
@@ -169,21 +171,33 @@ def resident_tallies(round_: Round) -> dict[int, ResidentTally]:
     ratings: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     yes: dict[int, int] = defaultdict(int)
     yes_no: dict[int, int] = defaultdict(int)
-    rows = Answer.objects.filter(
-        response__round_unit__round=round_, response__excluded_reason=""
-    ).values_list("response__round_unit_id", "question__kind", "question__yes_option", "value")
-    for unit_id, kind, yes_option, value in rows.iterator(chunk_size=5000):
+    # Counted by the database, grouped by answer value: a round's million answers come back as
+    # a few rows per unit (five levels, a handful of options, matrix answer patterns).
+    rows = (
+        Answer.objects.filter(response__round_unit__round=round_, response__excluded_reason="")
+        .filter(
+            Q(question__kind__in=[QuestionKind.SATISFACTION, QuestionKind.MATRIX])
+            | Q(question__kind=QuestionKind.SINGLE, question__yes_option__isnull=False)
+        )
+        .values("response__round_unit_id", "question__kind", "question__yes_option", "value")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list(
+            "response__round_unit_id", "question__kind", "question__yes_option", "value", "count"
+        )
+    )
+    for unit_id, kind, yes_option, value, count in rows:
         levels: list[Any] = []
         if kind == QuestionKind.SATISFACTION:
             levels = [value]
         elif kind == QuestionKind.MATRIX and isinstance(value, list):
             levels = value
-        elif kind == QuestionKind.SINGLE and yes_option is not None and isinstance(value, int):
-            yes_no[unit_id] += 1
-            yes[unit_id] += value == yes_option
+        elif kind == QuestionKind.SINGLE and isinstance(value, int):
+            yes_no[unit_id] += count
+            yes[unit_id] += count if value == yes_option else 0
         for level in levels:
-            if isinstance(level, int) and 1 <= level <= 5:
-                ratings[unit_id][level - 1] += 1
+            if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 5:
+                ratings[unit_id][level - 1] += count
     return {
         unit_id: ResidentTally(
             ratings=(
