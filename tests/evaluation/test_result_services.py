@@ -6,6 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jiceng.core import clock
 from jiceng.core.actors import SYSTEM
@@ -14,9 +16,9 @@ from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.evaluation.models import Result, RoundState, RoundUnit
 from jiceng.evaluation.result_services import results_compute, round_publish, scoring_config
-from jiceng.orgs.roles import Role
+from jiceng.orgs.roles import Role, UnitKind
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
-from tests.factories import actor_for
+from tests.factories import actor_for, make_unit
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -141,3 +143,21 @@ def test_invalid_scoring_settings_are_a_domain_error():
 
 def test_the_system_actor_may_compute(tree, scored_round):
     assert len(results_compute(round_=scored_round, actor=SYSTEM)) == 3
+
+
+def test_computing_costs_the_same_queries_for_more_units(tree, scored_round):
+    admin = _admin(tree)
+    results_compute(round_=scored_round, actor=admin)
+    with CaptureQueriesContext(connection) as few:
+        results_compute(round_=scored_round, actor=admin)
+    for index in range(6):
+        unit = make_unit(tree.street_a, UnitKind.COMMUNITY, f"新社区{index}")
+        round_unit = RoundUnit.objects.create(
+            round=scored_round, unit=unit, unit_class="community", unit_path=unit.path
+        )
+        give_self(round_unit, items=1, visits=1, complaints=1)
+        give_ratings(round_unit, tree.street_a, [(2, 2)])
+        give_answers(round_unit, [3, 4])
+    with CaptureQueriesContext(connection) as many:
+        assert len(results_compute(round_=scored_round, actor=admin)) == 9
+    assert len(many) == len(few)
