@@ -17,12 +17,21 @@ in this process on the same data, alternately, `--repeats` times; the tables sho
 two must give the same composites, grades, ranks and sensitivity ranks, or the script fails.
 
 Data generation is not timed; neither is building the DataFrames from the arrays (pandas would
-get them that way from its reader). Nothing is written to a database.
+get them that way from its reader).
+
+Publishing (unless `--no-publish`): the round's results written as one `Result` row per unit into
+a fresh SQLite database (migrated in a temporary directory, the units and round created
+beforehand, not timed), replacing the previous rows in one transaction — with
+`result_services.results_store` (what `results_compute` writes with) from the numpy result,
+and with `DataFrame.to_sql` from the pandas result as the baseline, alternately, `--repeats`
+times each, on the same table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import statistics
 import sys
@@ -37,7 +46,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import markdown_table, write_json
+from bench.common import make_deployment, markdown_table, write_json
 from jiceng.evaluation.scoring import (
     ANSWER_RATING,
     ANSWER_YES_NO,
@@ -368,6 +377,11 @@ def compute_pandas(frames: Frames, config: ScoringConfig) -> dict[str, Any]:
         "rank": rank,
         "sensitivity": pd.DataFrame(sensitivity),
         "self_inflated": self_inflated,
+        # For publishing: the components and counts a result row stores.
+        "resident": resident,
+        "superior": superior,
+        "responses": responses,
+        "rater_count": frames.raters.groupby("unit").size().reindex(index, fill_value=0),
     }
 
 
@@ -387,6 +401,198 @@ def compare(mine: RoundResult, baseline: dict[str, Any]) -> list[str]:
     if not np.array_equal(mine.self_inflated, baseline["self_inflated"].to_numpy()):
         problems.append("self-inflation flags differ")
     return problems
+
+
+# --- publishing ------------------------------------------------------------------------------
+@dataclass
+class PublishTarget:
+    """A migrated database holding the round's units, ready for its results."""
+
+    round_id: int
+    round_unit_ids: np.ndarray  # RoundUnit primary key of unit i
+    database: str
+    root: Path
+
+
+def publish_setup(raw: Raw) -> PublishTarget:
+    """Migrate a fresh SQLite database and create one unit per scored unit (not timed)."""
+    deployment = make_deployment()
+    os.environ.update(deployment.env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from jiceng.evaluation.models import Round, RoundState, RoundUnit
+    from jiceng.orgs.models import OrgUnit
+
+    call_command("createcachetable", verbosity=0)  # migrations announce calendar changes
+    call_command("migrate", verbosity=0)
+    root = OrgUnit.objects.add_root(instance=OrgUnit(code="BENCH", name="基准区", kind="district"))
+    units = [
+        OrgUnit(
+            code=f"B{index:06d}",
+            name=f"单位{index}",
+            kind="community",
+            depth=2,
+            path=OrgUnit._get_path(root.path, 2, index + 1),
+        )
+        for index in range(raw.n_units)
+    ]
+    OrgUnit.objects.bulk_create(units, batch_size=2000)
+    OrgUnit.objects.filter(pk=root.pk).update(numchild=raw.n_units)
+    round_ = Round.objects.create(
+        name="基准轮次",
+        organiser=root,
+        period_start=timezone.now().date(),
+        period_end=timezone.now().date(),
+        state=RoundState.REVIEW,
+    )
+    ids = dict(OrgUnit.objects.filter(depth=2).values_list("code", "pk"))
+    RoundUnit.objects.bulk_create(
+        [
+            RoundUnit(
+                round=round_,
+                unit_id=ids[unit.code],
+                unit_class=CLASS_NAMES[int(raw.unit_class[index])],
+                unit_path=unit.path,
+            )
+            for index, unit in enumerate(units)
+        ],
+        batch_size=2000,
+    )
+    by_unit = dict(RoundUnit.objects.filter(round=round_).values_list("unit__code", "pk"))
+    order = np.array([by_unit[unit.code] for unit in units], dtype=np.int64)
+    return PublishTarget(round_.pk, order, deployment.env["DATABASE_URL"][10:], deployment.root)
+
+
+def _peers(rank: np.ndarray, peer_group: np.ndarray) -> np.ndarray:
+    counts = np.bincount(peer_group, weights=(rank > 0).astype(np.float64))
+    return counts[peer_group].astype(np.int64)
+
+
+def _optional_list(values: np.ndarray) -> list[float | None]:
+    return [None if value != value else round(value, 2) for value in values.tolist()]
+
+
+def publish_django(result: RoundResult, raw: Raw, target: PublishTarget) -> int:
+    """Result rows from the numpy result, replaced in one transaction by the service's writer."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from jiceng.evaluation.result_services import ResultRow, results_store
+
+    grades = [g.value for g in GRADES]
+    composite = _optional_list(result.composite)
+    self_score = _optional_list(result.self_score)
+    residents = _optional_list(result.resident_score)
+    superior = _optional_list(result.superior_score)
+    spread = _optional_list(result.rater_spread)
+    grade = result.grade.tolist()
+    rank = result.rank.tolist()
+    peers = _peers(result.rank, raw.peer_group).tolist()
+    responses = result.responses.tolist()
+    raters = result.rater_count.tolist()
+    trimmed = result.rater_trimmed.tolist()
+    capped_low = result.capped_low_satisfaction.tolist()
+    capped_good = result.capped_good_needs_residents.tolist()
+    inflated = result.self_inflated.tolist()
+    shifts = result.sensitivity_ranks
+    best = np.where(shifts > 0, shifts, np.iinfo(np.int64).max).min(axis=1).tolist()
+    worst = shifts.max(axis=1).tolist()
+    now = timezone.now()
+    rows = [
+        # Positional: keyword construction of a NamedTuple costs a third of the build.
+        ResultRow(
+            pk,
+            self_score[i],
+            residents[i],
+            superior[i],
+            composite[i],
+            grades[grade[i]] if grade[i] >= 0 else "",
+            rank[i] or None,
+            peers[i],
+            {
+                "residents": {"responses": responses[i]},
+                "raters": {"count": raters[i], "trimmed": trimmed[i], "spread": spread[i]},
+                "gates": (["low_resident_satisfaction"] if capped_low[i] else [])
+                + (["good_needs_residents"] if capped_good[i] else []),
+                "flags": ["self_inflation"] if inflated[i] else [],
+                "sensitivity": {"best": best[i] if worst[i] else None, "worst": worst[i] or None},
+            },
+            now,
+        )
+        for i, pk in enumerate(target.round_unit_ids.tolist())
+    ]
+    with transaction.atomic():
+        results_store(round_id=target.round_id, rows=rows)
+    return len(rows)
+
+
+def publish_pandas(baseline: dict[str, Any], raw: Raw, target: PublishTarget) -> int:
+    """The same rows from the pandas result, written with DataFrame.to_sql (sqlite3)."""
+    import sqlite3
+
+    from django.utils import timezone
+
+    frame = pd.DataFrame(
+        {
+            "round_unit_id": target.round_unit_ids,
+            "self_score": raw.self_score,
+            "composite": baseline["composite"].to_numpy(),
+            "rank": baseline["rank"].to_numpy(),
+        }
+    )
+    frame["residents_score"] = np.round(baseline["resident"].to_numpy(), 2)
+    frame["superior_score"] = np.round(baseline["superior"].to_numpy(), 2)
+    grade = baseline["grade"].to_numpy()
+    frame["grade"] = (
+        pd.Series(grade).map({position: g.value for position, g in enumerate(GRADES)}).fillna("")
+    )
+    frame["rank"] = frame["rank"].where(frame["rank"] > 0)
+    frame["peers"] = frame.groupby(raw.peer_group)["rank"].transform("count")
+    sensitivity = baseline["sensitivity"].to_numpy()
+    worst = sensitivity.max(axis=1)
+    best = np.where(sensitivity > 0, sensitivity, np.iinfo(np.int64).max).min(axis=1)
+    # The same details as publish_django's; the baseline has no rater spread or gates, so
+    # those come from the shared raw data and the numpy result's shape is kept.
+    frame["details"] = [
+        json.dumps(
+            {
+                "residents": {"responses": int(responses)},
+                "raters": {"count": int(count), "trimmed": int(count) >= 5, "spread": None},
+                "gates": [],
+                "flags": ["self_inflation"] if inflated else [],
+                "sensitivity": {
+                    "best": int(low) if high else None,
+                    "worst": int(high) or None,
+                },
+            },
+            ensure_ascii=False,
+        )
+        for responses, count, inflated, low, high in zip(
+            baseline["responses"].to_numpy(),
+            baseline["rater_count"].to_numpy(),
+            baseline["self_inflated"].to_numpy(),
+            best,
+            worst,
+            strict=True,
+        )
+    ]
+    frame["computed_at"] = timezone.now().isoformat()
+    connection = sqlite3.connect(target.database)
+    try:
+        with connection:
+            connection.execute(
+                "DELETE FROM evaluation_result WHERE round_unit_id IN "
+                "(SELECT id FROM evaluation_roundunit WHERE round_id = ?)",
+                (target.round_id,),
+            )
+            frame.to_sql("evaluation_result", connection, if_exists="append", index=False)
+    finally:
+        connection.close()
+    return len(frame)
 
 
 def timed(function: Callable[[], Any]) -> tuple[float, Any]:
@@ -419,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", default="")
+    parser.add_argument("--no-publish", dest="publish", action="store_false")
     args = parser.parse_args(argv)
 
     print(
@@ -444,6 +651,21 @@ def main(argv: list[str] | None = None) -> int:
     assert mine is not None and baseline is not None
 
     problems = compare(mine, baseline)
+    publish: dict[str, list[float]] = {"django": [], "pandas": []}
+    if args.publish:
+        target = publish_setup(raw)
+        try:
+            for _ in range(args.repeats):
+                elapsed, written = timed(lambda: publish_django(mine, raw, target))
+                publish["django"].append(elapsed)
+                assert written == raw.n_units
+                elapsed, written = timed(lambda: publish_pandas(baseline, raw, target))
+                publish["pandas"].append(elapsed)
+                assert written == raw.n_units
+        finally:
+            import shutil
+
+            shutil.rmtree(target.root, ignore_errors=True)
     numpy_median = statistics.median(numpy_seconds)
     pandas_median = statistics.median(pandas_seconds)
     ratio = pandas_median / numpy_median
@@ -470,6 +692,33 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
+    if args.publish:
+        publish_median = statistics.median(publish["django"])
+        pandas_publish_median = statistics.median(publish["pandas"])
+        print()
+        print(
+            markdown_table(
+                ["publish: write Result rows (SQLite)", "median s", "min s", "max s", "runs"],
+                [
+                    [
+                        label,
+                        f"{statistics.median(values):.3f}",
+                        f"{min(values):.3f}",
+                        f"{max(values):.3f}",
+                        len(values),
+                    ]
+                    for label, values in (
+                        ("results_store (executemany) from score_round", publish["django"]),
+                        ("pandas DataFrame.to_sql", publish["pandas"]),
+                    )
+                ],
+            )
+        )
+        print(
+            f"compute + publish: {numpy_median + publish_median:.3f} s; pandas "
+            f"{pandas_median + pandas_publish_median:.3f} s "
+            f"({(pandas_median + pandas_publish_median) / (numpy_median + publish_median):.1f}×)"
+        )
     print()
     breakdown = phases(raw, CONFIG)
     print(
@@ -510,6 +759,8 @@ def main(argv: list[str] | None = None) -> int:
             "pandas_median": pandas_median,
             "ratio": ratio,
             "numpy_phases": breakdown,
+            "publish_django_seconds": publish["django"],
+            "publish_pandas_seconds": publish["pandas"],
             "agree": not problems,
         },
     )

@@ -1,0 +1,149 @@
+"""Reads for results and appeals, restricted to what the actor may see (ResultPolicy, AppealPolicy).
+
+A unit sees its own result only once the round is published; those above it see results from
+the review on. Peer comparisons on a unit's report are aggregates (mean and best of the peer
+group), so a unit never learns a sibling's individual scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Max, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from jiceng.core.actors import Actor
+from jiceng.core.permissions import access_object, visible
+from jiceng.evaluation.models import Appeal, Result, Round, RoundState
+from jiceng.evaluation.scoring import Grade
+
+GRADE_LABELS: dict[str, Any] = {
+    Grade.GOOD: _("Excellent"),
+    Grade.FAIRLY_GOOD: _("Good"),
+    Grade.AVERAGE: _("Fair"),
+    Grade.POOR: _("Poor"),
+}
+
+FLAG_LABELS: dict[str, Any] = {
+    "self_inflation": _("Self-assessment well above the others"),
+    "low_responses": _("Too few resident responses"),
+    "single_rater": _("Only one rater"),
+    "rater_disagreement": _("Raters disagree strongly"),
+}
+
+GATE_LABELS: dict[str, Any] = {
+    "low_resident_satisfaction": _("Grade capped: residents' satisfaction below the threshold"),
+    "good_needs_residents": _("Grade capped: “excellent” needs the residents' assessment"),
+}
+
+# ?sort= value → ordering; nulls last so unscored units sink to the bottom.
+SORTS: dict[str, tuple[str, ...]] = {
+    "rank": ("round_unit__unit_class", "rank", "round_unit__unit_path"),
+    "composite": ("-composite", "round_unit__unit_path"),
+    "self": ("-self_score", "round_unit__unit_path"),
+    "residents": ("-residents_score", "round_unit__unit_path"),
+    "superior": ("-superior_score", "round_unit__unit_path"),
+    "unit": ("round_unit__unit_path",),
+}
+
+
+def grade_label(grade: str) -> Any:
+    return GRADE_LABELS.get(grade, "—")
+
+
+def round_get(actor: Actor, pk: int) -> Round:
+    return access_object(actor, Round, pk=pk, queryset=Round.objects.select_related("organiser"))
+
+
+def round_results(actor: Actor, round_: Round, *, sort: str = "rank") -> QuerySet[Result]:
+    from django.db.models import F
+
+    ordering = SORTS.get(sort, SORTS["rank"])
+    order_by = [
+        F(field[1:]).desc(nulls_last=True)
+        if field.startswith("-")
+        else F(field).asc(nulls_last=True)
+        for field in ordering
+    ]
+    return (
+        visible(actor, Result)
+        .filter(round_unit__round=round_)
+        .select_related("round_unit__unit")
+        .order_by(*order_by, "pk")
+    )
+
+
+def result_get(actor: Actor, pk: int) -> Result:
+    return access_object(
+        actor,
+        Result,
+        pk=pk,
+        queryset=Result.objects.select_related("round_unit__unit", "round_unit__round"),
+    )
+
+
+@dataclass(frozen=True)
+class PeerSummary:
+    count: int
+    mean: dict[str, float | None]
+    best: dict[str, float | None]
+
+
+COMPONENTS = ("self_score", "residents_score", "superior_score", "composite")
+
+
+def peer_summary(result: Result) -> PeerSummary:
+    """Mean and best of each component over the unit's peer group (same round and class)."""
+    from django.db.models import Count
+
+    aggregates: dict[str, Any] = {"count": Count("pk")}
+    for name in COMPONENTS:
+        aggregates[f"mean_{name}"] = Avg(name)
+        aggregates[f"best_{name}"] = Max(name)
+    row = Result.objects.filter(
+        round_unit__round_id=result.round_unit.round_id,
+        round_unit__unit_class=result.round_unit.unit_class,
+    ).aggregate(**aggregates)
+    return PeerSummary(
+        count=row["count"],
+        mean={name: row[f"mean_{name}"] for name in COMPONENTS},
+        best={name: row[f"best_{name}"] for name in COMPONENTS},
+    )
+
+
+def result_trend(actor: Actor, result: Result, *, limit: int = 12) -> list[Result]:
+    """The unit's results over its rounds up to this one, oldest first (what the actor sees)."""
+    rows = (
+        visible(actor, Result)
+        .filter(
+            round_unit__unit_id=result.round_unit.unit_id,
+            round_unit__round__period_end__lte=result.round_unit.round.period_end,
+        )
+        .select_related("round_unit__round")
+        .order_by("-round_unit__round__period_end", "-pk")[:limit]
+    )
+    return list(rows)[::-1]
+
+
+def appeals_visible(actor: Actor) -> QuerySet[Appeal]:
+    return (
+        visible(actor, Appeal)
+        .select_related("round_unit__unit", "round_unit__round", "filed_by", "decided_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def appeal_get(actor: Actor, pk: int) -> Appeal:
+    return access_object(
+        actor,
+        Appeal,
+        pk=pk,
+        queryset=Appeal.objects.select_related(
+            "round_unit__unit", "round_unit__round", "filed_by", "decided_by"
+        ),
+    )
+
+
+def is_published(round_: Round) -> bool:
+    return round_.state in (RoundState.PUBLISHED, RoundState.ARCHIVED)

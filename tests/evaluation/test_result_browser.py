@@ -1,0 +1,90 @@
+"""Browser journey: the district publishes, the unit reads its report on a phone and appeals,
+the district dismisses the appeal (screenshots under var/artefacts)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from jiceng.evaluation.models import Appeal, AppealStatus, Result, RoundState, RoundUnit
+from jiceng.evaluation.result_services import results_compute
+from jiceng.orgs.roles import Role
+from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
+from tests.factories import actor_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _page(browser, live_server, user, viewport):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport=viewport)
+    context.add_cookies(
+        [
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url},
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            },
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def test_publish_report_and_appeal_in_the_browser(browser, live_server, tree, artefacts):
+    round_ = review_round(tree.district, [tree.community_a1, tree.community_a2])
+    a = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
+    give_self(a, items=3, visits=4, complaints=7)
+    give_ratings(a, tree.street_a, [(3, 6), (4, 7)])
+    give_answers(a, [5, 5, 4, 4])
+    results_compute(round_=round_, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    result = Result.objects.get(round_unit=a)
+
+    context, page = _page(browser, live_server, tree.people[Role.DISTRICT_ADMIN], DESKTOP)
+    page.goto(live_server.url + reverse("result_list", args=[round_.pk]))
+    page.locator('[data-testid="publish"]').click()
+    page.wait_for_url(f"**{reverse('result_list', args=[round_.pk])}")
+    assert page.locator('[data-testid="publish"]').count() == 0
+    page.screenshot(path=str(artefacts / "evaluation-results-published.png"), full_page=True)
+    context.close()
+    round_.refresh_from_db()
+    assert round_.state == RoundState.PUBLISHED
+
+    context, page = _page(browser, live_server, tree.people[Role.BRANCH_SECRETARY], PHONE)
+    page.goto(live_server.url + reverse("report_unit", args=[result.pk]))
+    page.locator("#radar-chart svg").wait_for()
+    page.locator("#peers-chart svg").wait_for()
+    assert page.locator('[data-testid="composite"]').inner_text().strip() == result_composite(
+        result
+    )
+    page.screenshot(path=str(artefacts / "evaluation-report-phone.png"), full_page=True)
+    page.locator(f'a[href="{reverse("appeal_file", args=[result.pk])}"]').click()
+    page.locator('textarea[name="grounds"]').fill("入户走访记录漏算了三次，附走访登记表。")
+    page.locator('[data-testid="submit-appeal"]').click()
+    page.locator('[data-testid="appeal-status"]').wait_for()
+    context.close()
+    appeal = Appeal.objects.get()
+    assert appeal.status == AppealStatus.PENDING
+
+    context, page = _page(browser, live_server, tree.people[Role.DISTRICT_ADMIN], DESKTOP)
+    page.goto(live_server.url + reverse("appeal_detail", args=[appeal.pk]))
+    page.locator('input[name="decision"][value="dismissed"]').check()
+    page.locator('textarea[name="reason"]').fill("经核实，走访记录已全部计入。")
+    page.locator('[data-testid="submit-decision"]').click()
+    page.wait_for_url(f"**{reverse('appeal_detail', args=[appeal.pk])}")
+    page.screenshot(path=str(artefacts / "evaluation-appeal-decided.png"), full_page=True)
+    context.close()
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.DISMISSED
+
+
+def result_composite(result: Result) -> str:
+    return f"{result.composite:.2f}"

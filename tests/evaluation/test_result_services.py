@@ -1,0 +1,163 @@
+"""Computing and publishing results on small rounds worked out by hand (result_fixtures)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jiceng.core import clock
+from jiceng.core.actors import SYSTEM
+from jiceng.core.calendar import get_calendar
+from jiceng.core.errors import Conflict, DomainError, Forbidden
+from jiceng.core.models import AuditEntry
+from jiceng.evaluation.models import Result, RoundState, RoundUnit
+from jiceng.evaluation.result_services import results_compute, round_publish, scoring_config
+from jiceng.orgs.roles import Role, UnitKind
+from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
+from tests.factories import actor_for, make_unit
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def scored_round(tree):
+    """A (柳岸): self 80, one rater 70, residents 5,5,4,4 → 87.5 (three excluded answers).
+    B (桂香): no self, raters 100,100,100,90,25 → trimmed mean 96.67, no residents.
+    C (泉水村, a village): nothing at all."""
+    round_ = review_round(tree.district, [tree.community_a1, tree.community_a2, tree.community_b1])
+    a = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
+    b = RoundUnit.objects.get(round=round_, unit=tree.community_a2)
+    give_self(a, items=3, visits=4, complaints=7)
+    give_ratings(a, tree.street_a, [(3, 6)])
+    give_answers(a, [5, 5, 4, 4], excluded=3)
+    give_ratings(b, tree.street_a, [(5, 10), (5, 10), (5, 10), (5, 8), (0, 0)])
+    return round_
+
+
+def _admin(tree):
+    return actor_for(tree.people[Role.DISTRICT_ADMIN])
+
+
+def _by_unit(round_):
+    return {r.round_unit.unit.code: r for r in Result.objects.filter(round_unit__round=round_)}
+
+
+def test_results_match_the_hand_computed_round(tree, scored_round):
+    results_compute(round_=scored_round, actor=_admin(tree))
+    results = _by_unit(scored_round)
+
+    a = results["QH-DH-LA"]
+    assert (a.self_score, a.residents_score, a.superior_score) == (80.0, 87.5, 70.0)
+    # (80·10 + 87.5·45 + 70·45) / 100 = 78.875, shown as 78.88
+    assert a.composite == 78.88
+    assert a.grade == "fairly_good"
+    assert (a.rank, a.peers) == (2, 2)
+    assert a.details["residents"]["responses"] == 4  # the excluded answers are not counted
+    assert a.details["raters"] == {
+        "count": 1,
+        "trimmed": False,
+        "spread": 0.0,
+        "lowest": 70.0,
+        "highest": 70.0,
+    }
+    assert a.details["flags"] == ["single_rater"]
+    assert a.details["dimensions"] == {
+        "self": {"service": 90.0, "outcome": 70.0},
+        "superior": {"service": 80.0, "outcome": 60.0},
+    }
+
+    b = results["QH-DH-GX"]
+    assert b.self_score is None and b.residents_score is None
+    assert b.superior_score == pytest.approx(96.67, abs=0.005)
+    assert b.details["raters"]["trimmed"] is True
+    assert b.composite == 96.67  # the superior alone: its weight takes the missing sources'
+    assert b.details["grade_before_gates"] == "good"
+    assert b.grade == "fairly_good"  # the superior alone cannot produce 好
+    assert b.details["gates"] == ["good_needs_residents"]
+    assert "low_responses" in b.details["flags"]
+    assert (b.rank, b.peers) == (1, 2)
+
+    c = results["QH-SQ-QS"]
+    assert (c.composite, c.grade, c.rank, c.peers) == (None, "", None, 0)
+
+
+def test_results_are_computed_only_under_review_and_by_the_district(tree, scored_round):
+    with pytest.raises(Forbidden):
+        results_compute(round_=scored_round, actor=actor_for(tree.people[Role.STREET_SUPERVISOR]))
+    scored_round.state = RoundState.SUPERIOR
+    scored_round.save()
+    with pytest.raises(Conflict):
+        results_compute(round_=scored_round, actor=_admin(tree))
+    assert not Result.objects.exists()
+
+
+def test_recomputing_replaces_the_results_and_logs_before_and_after(tree, scored_round):
+    admin = _admin(tree)
+    first = {r.round_unit_id: r.pk for r in results_compute(round_=scored_round, actor=admin)}
+    a = RoundUnit.objects.get(round=scored_round, unit=tree.community_a1)
+    give_ratings(a, tree.street_a, [(5, 10)])  # a second rater: superior (70 + 100) / 2 = 85
+
+    again = results_compute(round_=scored_round, actor=admin)
+
+    assert {r.round_unit_id: r.pk for r in again} == first  # report links stay valid
+    assert _by_unit(scored_round)["QH-DH-LA"].superior_score == 85.0
+    entry = AuditEntry.objects.filter(action="evaluation.result.recomputed").get()
+    (change,) = entry.data["changes"]
+    assert change["before"] == {"composite": 78.88, "grade": "fairly_good", "rank": 2}
+    # (800 + 87.5·45 + 85·45) / 100 = 85.625 → 85.62 (half to even)
+    assert change["after"]["composite"] == 85.62
+    assert AuditEntry.objects.filter(action="evaluation.result.computed").count() == 1
+
+
+def test_publishing_sets_the_appeal_deadline_in_working_days(tree, scored_round):
+    admin = _admin(tree)
+    with pytest.raises(DomainError):
+        round_publish(round_=scored_round, actor=admin)  # nothing computed yet
+    results_compute(round_=scored_round, actor=admin)
+    friday = datetime(2026, 7, 3, 10, 0, tzinfo=SHANGHAI)
+    with clock.at(friday):
+        published = round_publish(round_=scored_round, actor=admin)
+    assert published.state == RoundState.PUBLISHED
+    assert published.appeal_deadline == get_calendar().add_working_days(friday, 5)
+    assert published.appeal_deadline.astimezone(SHANGHAI).date().isoformat() == "2026-07-10"
+    with pytest.raises(Conflict):
+        round_publish(round_=published, actor=admin)
+    assert AuditEntry.objects.filter(action="evaluation.result.published").count() == 1
+
+
+def test_invalid_scoring_settings_are_a_domain_error():
+    assert scoring_config({"weights": {"self": 0, "residents": 50, "superior": 50}}).weights == (
+        scoring_config({}).weights.__class__(0, 50, 50)
+    )
+    assert scoring_config({"cuts": {"good": 95}}).cuts.good == 95
+    with pytest.raises(DomainError):
+        scoring_config({"weights": {"self": 50, "residents": 50, "superior": 50}})
+    with pytest.raises(DomainError):
+        scoring_config({"no_such_setting": 1})
+
+
+def test_the_system_actor_may_compute(tree, scored_round):
+    assert len(results_compute(round_=scored_round, actor=SYSTEM)) == 3
+
+
+def test_computing_costs_the_same_queries_for_more_units(tree, scored_round):
+    admin = _admin(tree)
+    results_compute(round_=scored_round, actor=admin)
+    with CaptureQueriesContext(connection) as few:
+        results_compute(round_=scored_round, actor=admin)
+    for index in range(6):
+        unit = make_unit(tree.street_a, UnitKind.COMMUNITY, f"新社区{index}")
+        round_unit = RoundUnit.objects.create(
+            round=scored_round, unit=unit, unit_class="community", unit_path=unit.path
+        )
+        give_self(round_unit, items=1, visits=1, complaints=1)
+        give_ratings(round_unit, tree.street_a, [(2, 2)])
+        give_answers(round_unit, [3, 4])
+    with CaptureQueriesContext(connection) as many:
+        assert len(results_compute(round_=scored_round, actor=admin)) == 9
+    assert len(many) == len(few)

@@ -1,0 +1,196 @@
+"""Result pages: who sees what when, publishing, export, appeals through the browser forms."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from jiceng.evaluation.models import Appeal, AppealStatus, Result, RoundState, RoundUnit
+from jiceng.evaluation.result_services import results_compute
+from jiceng.orgs.roles import Role, UnitKind
+from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
+from tests.factories import actor_for, make_member, make_unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed(tree):
+    round_ = review_round(tree.district, [tree.community_a1, tree.community_a2])
+    a = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
+    b = RoundUnit.objects.get(round=round_, unit=tree.community_a2)
+    give_self(a, items=3, visits=4, complaints=7)
+    give_ratings(a, tree.street_a, [(3, 6)])
+    give_answers(a, [5, 5, 4, 4])
+    give_ratings(b, tree.street_a, [(5, 10), (5, 10), (5, 10), (5, 8), (0, 0)])
+    results_compute(round_=round_, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    return round_
+
+
+def _client(client, user):
+    client.force_login(user)
+    return client
+
+
+def _result(round_, unit):
+    return Result.objects.get(round_unit__round=round_, round_unit__unit=unit)
+
+
+def test_the_district_reviews_and_publishes(client, tree, computed):
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("result_list", args=[computed.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "78.88" in html and "96.67" in html
+    assert 'data-testid="publish"' in html
+    rows = [r.round_unit.unit.code for r in page.context["page"].items]
+    assert rows == ["QH-DH-GX", "QH-DH-LA"]  # by rank
+    by_self = admin.get(reverse("result_list", args=[computed.pk]), {"sort": "self"})
+    assert [r.round_unit.unit.code for r in by_self.context["page"].items] == [
+        "QH-DH-LA",
+        "QH-DH-GX",  # no self-assessment: last
+    ]
+
+    response = admin.post(reverse("result_publish", args=[computed.pk]))
+    assert response.status_code == 303
+    computed.refresh_from_db()
+    assert computed.state == RoundState.PUBLISHED
+
+
+def test_the_unit_sees_its_report_only_once_published(client, tree, computed):
+    secretary = _client(client, tree.people[Role.BRANCH_SECRETARY])
+    own = _result(computed, tree.community_a1)
+    assert secretary.get(reverse("report_unit", args=[own.pk])).status_code == 404
+    assert secretary.get(reverse("result_list", args=[computed.pk])).context["rows"] == []
+
+    computed.state = RoundState.PUBLISHED
+    computed.save()
+    page = secretary.get(reverse("report_unit", args=[own.pk]))
+    assert page.status_code == 200
+    assert page.context["chart"]["radar"]["indicators"] == [
+        {"name": "服务意识", "max": 100},
+        {"name": "群众满意", "max": 100},
+    ]
+    # Peers appear as mean and best only, never by name.
+    assert "桂香社区" not in page.content.decode()
+    sibling = _result(computed, tree.community_a2)
+    assert secretary.get(reverse("report_unit", args=[sibling.pk])).status_code == 404
+    printable = secretary.get(reverse("report_print", args=[own.pk]))
+    assert printable.status_code == 200 and b"@media print" in printable.content
+
+
+def test_the_export_holds_the_full_table(client, tree, computed):
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    response = admin.get(reverse("result_export", args=[computed.pk]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == computed.name
+    body = {row[0]: row for row in rows[2:]}
+    assert set(body) == {"QH-DH-LA", "QH-DH-GX"}
+    la = body["QH-DH-LA"]
+    assert la[1] == "柳岸社区"
+    assert la[3:10] == (80, 87.5, 70, 78.88, "Good", 2, 2)
+
+
+def test_appeal_journey_through_the_forms(client, tree, computed):
+    computed.state = RoundState.PUBLISHED
+    computed.appeal_deadline = timezone.now() + timedelta(days=3)
+    computed.save()
+    own = _result(computed, tree.community_a1)
+
+    sibling_user = make_member(tree.community_a2, Role.BRANCH_SECRETARY, username="gx")
+    sibling = _client(client, sibling_user)
+    assert sibling.get(reverse("appeal_file", args=[own.pk])).status_code == 404
+    client.logout()
+
+    secretary = _client(client, tree.people[Role.BRANCH_SECRETARY])
+    empty = secretary.post(reverse("appeal_file", args=[own.pk]), {"grounds": ""})
+    assert empty.status_code == 400 and not Appeal.objects.exists()
+    filed = secretary.post(reverse("appeal_file", args=[own.pk]), {"grounds": "走访记录漏算。"})
+    assert filed.status_code == 303
+    appeal = Appeal.objects.get()
+    assert secretary.get(reverse("appeal_list")).context["page"].items == [appeal]
+    refused = secretary.post(
+        reverse("appeal_detail", args=[appeal.pk]), {"decision": "upheld", "reason": "自己批准"}
+    )
+    assert refused.status_code == 403
+    client.logout()
+
+    sibling = _client(client, sibling_user)
+    assert sibling.get(reverse("appeal_detail", args=[appeal.pk])).status_code == 404
+    client.logout()
+
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    no_reason = admin.post(reverse("appeal_detail", args=[appeal.pk]), {"decision": "dismissed"})
+    assert no_reason.status_code == 400
+    decided = admin.post(
+        reverse("appeal_detail", args=[appeal.pk]),
+        {"decision": "upheld", "reason": "属实。", "source": "self", "adjusted_score": "90"},
+    )
+    assert decided.status_code == 303
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.UPHELD
+    assert _result(computed, tree.community_a1).self_score == 90.0
+
+
+def test_the_result_list_costs_the_same_queries_for_more_units(client, tree, computed):
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    url = reverse("result_list", args=[computed.pk])
+    admin.get(url)
+    with CaptureQueriesContext(connection) as few:
+        admin.get(url)
+    for index in range(6):
+        unit = make_unit(tree.street_a, UnitKind.COMMUNITY, f"新社区{index}")
+        RoundUnit.objects.create(
+            round=computed, unit=unit, unit_class="community", unit_path=unit.path
+        )
+    results_compute(round_=computed, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    with CaptureQueriesContext(connection) as many:
+        response = admin.get(url)
+    assert len(response.context["rows"]) == 8
+    assert len(many) == len(few)
+
+
+def test_from_above_results_are_visible_in_review_but_only_below_the_viewer(client, tree, computed):
+    other = review_round(tree.district, [tree.community_b1])
+    results_compute(round_=other, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    street = _client(client, tree.people[Role.STREET_SUPERVISOR])  # 东湖街道, above A1 and A2
+    page = street.get(reverse("result_list", args=[computed.pk]))
+    assert {row["unit"].code for row in page.context["rows"]} == {"QH-DH-LA", "QH-DH-GX"}
+    assert (
+        street.get(
+            reverse("report_unit", args=[_result(computed, tree.community_a1).pk])
+        ).status_code
+        == 200
+    )
+    b1 = _result(other, tree.community_b1)
+    assert street.get(reverse("report_unit", args=[b1.pk])).status_code == 404
+    assert street.post(reverse("result_publish", args=[computed.pk])).status_code == 403
+    computed.refresh_from_db()
+    assert computed.state == RoundState.REVIEW
+
+
+def test_the_report_shows_the_trend_over_earlier_rounds(client, tree, computed):
+    from datetime import date
+
+    earlier = review_round(
+        tree.district, [tree.community_a1], period=(date(2025, 7, 1), date(2025, 12, 31))
+    )
+    earlier.name = "2025年下半年"
+    earlier.save()
+    a = RoundUnit.objects.get(round=earlier, unit=tree.community_a1)
+    give_ratings(a, tree.street_a, [(5, 10)])
+    results_compute(round_=earlier, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("report_unit", args=[_result(computed, tree.community_a1).pk]))
+    trend = page.context["chart"]["trend"]
+    assert trend["categories"] == ["2025年下半年", computed.name]
+    assert trend["series"][0]["data"] == [100.0, 78.88]
