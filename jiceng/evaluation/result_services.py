@@ -31,10 +31,9 @@ from jiceng.evaluation.models import (
     RoundUnit,
 )
 from jiceng.evaluation.permissions import configures
-from jiceng.evaluation.result_inputs import (
+from jiceng.evaluation.round_selectors import (
     rater_dimensions,
     rater_scores,
-    resident_tallies,
     self_dimensions,
     self_scores,
 )
@@ -53,6 +52,7 @@ from jiceng.evaluation.scoring import (
     score_units,
     sensitivity,
 )
+from jiceng.evaluation.survey_selectors import resident_tallies
 from jiceng.orgs.roles import Capability
 
 GROUNDS_MAX = 4000
@@ -316,10 +316,15 @@ def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
         superior_dims: dict[str, float] = {}
         rater_rows = rater_dims.get(ru.pk, [])
         for code in {code for dims in rater_rows for code in dims}:
-            values = [dims[code] for dims in rater_rows if code in dims]
-            superior_dims[code] = round(sum(values) / len(values), 2)
+            values = [value for dims in rater_rows if (value := dims.get(code)) is not None]
+            if values:
+                superior_dims[code] = round(sum(values) / len(values), 2)
         dimensions = {
-            "self": {code: round(v, 2) for code, v in self_dims.get(ru.pk, {}).items()},
+            "self": {
+                code: round(value, 2)
+                for code, value in self_dims.get(ru.pk, {}).items()
+                if value is not None
+            },
             "superior": superior_dims,
         }
         rows.append(

@@ -61,23 +61,18 @@ def indicator_score(
     return None
 
 
-def source_score(
-    snapshot: dict[str, Any],
-    unit_class: str,
-    stage: str,
-    answers: dict[str, tuple[Decimal | None, list[int]]],
-) -> float | None:
-    """Indicators weighted within their dimension, dimensions weighted into one 0–100 score.
+Answers = dict[str, tuple[Decimal | None, list[int]]]
 
-    Only indicators the stage scores count; a dimension with none of them, or none answered,
-    gives its weight to the others (`weighted_mean`).
-    """
+
+def dimension_scores(
+    snapshot: dict[str, Any], unit_class: str, stage: str, answers: Answers
+) -> dict[str, float | None]:
+    """Per dimension code: its indicators that `stage` scores, weighted (None: none answered)."""
     scheme = snapshot.get("schemes", {}).get(unit_class)
     if scheme is None:
-        return None
+        return {}
     flag = "scored_by_self" if stage == "self" else "scored_by_superior"
-    dimension_scores: list[float | None] = []
-    dimension_weights: list[float] = []
+    result: dict[str, float | None] = {}
     for dimension in scheme["dimensions"]:
         scores: list[float | None] = []
         weights: list[float] = []
@@ -87,20 +82,64 @@ def source_score(
             answer = answers.get(indicator["code"])
             scores.append(indicator_score(indicator, *answer) if answer is not None else None)
             weights.append(float(indicator["weight"]))
-        dimension_scores.append(weighted_mean(scores, weights) if scores else None)
-        dimension_weights.append(float(dimension["weight"]))
-    return weighted_mean(dimension_scores, dimension_weights)
+        result[dimension["code"]] = weighted_mean(scores, weights) if scores else None
+    return result
 
 
-def self_scores(round_: Round) -> dict[int, float | None]:
-    """Per RoundUnit id: the submitted self-assessment's score, None when not submitted."""
-    classes = dict(RoundUnit.objects.filter(round=round_).values_list("pk", "unit_class"))
-    answers: dict[int, dict[str, tuple[Decimal | None, list[int]]]] = defaultdict(dict)
+def source_score(
+    snapshot: dict[str, Any], unit_class: str, stage: str, answers: Answers
+) -> float | None:
+    """Indicators weighted within their dimension, dimensions weighted into one 0–100 score.
+
+    Only indicators the stage scores count; a dimension with none of them, or none answered,
+    gives its weight to the others (`weighted_mean`).
+    """
+    scheme = snapshot.get("schemes", {}).get(unit_class)
+    if scheme is None:
+        return None
+    by_dimension = dimension_scores(snapshot, unit_class, stage, answers)
+    return weighted_mean(
+        [by_dimension[dimension["code"]] for dimension in scheme["dimensions"]],
+        [float(dimension["weight"]) for dimension in scheme["dimensions"]],
+    )
+
+
+def _self_answers(round_: Round) -> dict[int, Answers]:
+    """Per RoundUnit id with a submitted self-assessment: its answers by indicator code."""
+    answers: dict[int, Answers] = defaultdict(dict)
     rows = SelfScore.objects.filter(
         assessment__round_unit__round=round_, assessment__status=AssessmentStatus.SUBMITTED
     ).values_list("assessment__round_unit_id", "indicator_code", "points", "items_met")
     for round_unit_id, code, points, items in rows:
         answers[round_unit_id][code] = (points, items)
+    return answers
+
+
+def _rating_answers(
+    round_: Round, round_unit_ids: Collection[int] | None
+) -> tuple[dict[int, str], dict[tuple[int, int], Answers]]:
+    """The units' classes, and per (RoundUnit id, rating id) of submitted ratings the answers."""
+    units = RoundUnit.objects.filter(round=round_)
+    scores = SuperiorScore.objects.filter(
+        rating__round_unit__round=round_, rating__status=AssessmentStatus.SUBMITTED
+    )
+    if round_unit_ids is not None:
+        units = units.filter(pk__in=list(round_unit_ids))
+        scores = scores.filter(rating__round_unit_id__in=list(round_unit_ids))
+    classes = dict(units.values_list("pk", "unit_class"))
+    answers: dict[tuple[int, int], Answers] = defaultdict(dict)
+    rows = scores.order_by("rating_id", "pk").values_list(
+        "rating__round_unit_id", "rating_id", "indicator_code", "points", "items_met"
+    )
+    for round_unit_id, rating_id, code, points, items in rows:
+        answers[(round_unit_id, rating_id)][code] = (points, items)
+    return classes, answers
+
+
+def self_scores(round_: Round) -> dict[int, float | None]:
+    """Per RoundUnit id: the submitted self-assessment's score, None when not submitted."""
+    classes = dict(RoundUnit.objects.filter(round=round_).values_list("pk", "unit_class"))
+    answers = _self_answers(round_)
     return {
         pk: (
             source_score(round_.snapshot, unit_class, "self", answers[pk])
@@ -111,6 +150,15 @@ def self_scores(round_: Round) -> dict[int, float | None]:
     }
 
 
+def self_dimensions(round_: Round) -> dict[int, dict[str, float | None]]:
+    """Per RoundUnit id with a submitted self-assessment: its score per dimension."""
+    classes = dict(RoundUnit.objects.filter(round=round_).values_list("pk", "unit_class"))
+    return {
+        pk: dimension_scores(round_.snapshot, classes[pk], "self", given)
+        for pk, given in _self_answers(round_).items()
+    }
+
+
 def rater_scores(
     round_: Round, round_unit_ids: Collection[int] | None = None
 ) -> dict[int, list[float]]:
@@ -118,26 +166,24 @@ def rater_scores(
 
     `round_unit_ids` limits it to some units (a page of them).
     """
-    units = RoundUnit.objects.filter(round=round_)
-    scores = SuperiorScore.objects.filter(
-        rating__round_unit__round=round_, rating__status=AssessmentStatus.SUBMITTED
-    )
-    if round_unit_ids is not None:
-        units = units.filter(pk__in=list(round_unit_ids))
-        scores = scores.filter(rating__round_unit_id__in=list(round_unit_ids))
-    classes = dict(units.values_list("pk", "unit_class"))
-    answers: dict[tuple[int, int], dict[str, tuple[Decimal | None, list[int]]]] = defaultdict(dict)
-    rows = scores.values_list(
-        "rating__round_unit_id", "rating_id", "indicator_code", "points", "items_met"
-    )
-    for round_unit_id, rating_id, code, points, items in rows:
-        answers[(round_unit_id, rating_id)][code] = (points, items)
+    classes, answers = _rating_answers(round_, round_unit_ids)
     result: dict[int, list[float]] = {pk: [] for pk in classes}
     for (round_unit_id, _rating), given in answers.items():
         score = source_score(round_.snapshot, classes[round_unit_id], "superior", given)
         if score is not None:
             result[round_unit_id].append(score)
     return {pk: sorted(scores) for pk, scores in result.items()}
+
+
+def rater_dimensions(round_: Round) -> dict[int, list[dict[str, float | None]]]:
+    """Per RoundUnit id: each submitted rating's score per dimension."""
+    classes, answers = _rating_answers(round_, None)
+    result: dict[int, list[dict[str, float | None]]] = defaultdict(list)
+    for (round_unit_id, _rating), given in answers.items():
+        result[round_unit_id].append(
+            dimension_scores(round_.snapshot, classes[round_unit_id], "superior", given)
+        )
+    return dict(result)
 
 
 def rater_summaries(

@@ -212,25 +212,32 @@ def resident_tallies(round_: Round) -> dict[int, ResidentTally]:
     }
     yes: dict[int, int] = defaultdict(int)
     yes_no: dict[int, int] = defaultdict(int)
+    # Counted by the database, grouped by answer value: a round's million answers come back as
+    # a few rows per unit (five levels, a handful of options, matrix answer patterns).
     rows = (
         Answer.objects.filter(response__round_unit__round=round_, response__excluded_reason="")
         .filter(
             Q(question__kind__in=[QuestionKind.SATISFACTION, QuestionKind.MATRIX])
             | Q(question__kind=QuestionKind.SINGLE, question__yes_option__isnull=False)
         )
-        .values_list("response__round_unit_id", "question__kind", "question__yes_option", "value")
+        .values("response__round_unit_id", "question__kind", "question__yes_option", "value")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list(
+            "response__round_unit_id", "question__kind", "question__yes_option", "value", "count"
+        )
     )
-    for unit_id, kind, yes_option, value in rows.iterator(chunk_size=5000):
+    for unit_id, kind, yes_option, value, count in rows:
         counts = ratings.get(unit_id)
         if counts is None:
             continue
         if kind == QuestionKind.SINGLE:
-            yes_no[unit_id] += 1
-            yes[unit_id] += value == yes_option
+            yes_no[unit_id] += count
+            yes[unit_id] += count if value == yes_option else 0
             continue
         for level in value if isinstance(value, list) else [value]:
             if level in LEVELS:
-                counts[level - 1] += 1
+                counts[level - 1] += count
     return {
         unit_id: ResidentTally(
             ratings=(counts[0], counts[1], counts[2], counts[3], counts[4]),

@@ -1,7 +1,9 @@
-"""Stage rows for result tests, written directly until the stage services land.
+"""Stage rows for result tests, written directly: the round is already under review, where the
+stage services (rightly) refuse new answers.
 
 The scheme is `factories.make_scheme`'s: dimensions service (duty-roster checklist of 3 items,
-visits on a 0–5 scale) and outcome (complaints: points of 10; on-time is a case metric). With
+visits on a 0–5 scale) and outcome (complaints: a deduction from 10 points; on-time is a case
+metric). `complaints` below is the points kept, so the row stores 10 − complaints deducted. With
 every checklist item met, a score is ((100 + 20·visits) / 2 + 10·complaints) / 2.
 """
 
@@ -54,9 +56,10 @@ def review_round(
 
 
 def give_self(round_unit: RoundUnit, *, items: int, visits: int, complaints: int) -> None:
-    assessment = SelfAssessment.objects.create(
-        round_unit=round_unit, status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now()
-    )
+    assessment, _created = SelfAssessment.objects.get_or_create(round_unit=round_unit)
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.save()
     _scores(SelfScore, {"assessment": assessment}, items, visits, complaints)
 
 
@@ -65,7 +68,7 @@ def _scores(model, owner, items: int, visits: int, complaints: int) -> None:
         **owner, indicator_code="duty-roster", items_met=list(range(items)), points=None
     )
     model.objects.create(**owner, indicator_code="visits", points=Decimal(visits))
-    model.objects.create(**owner, indicator_code="complaints", points=Decimal(complaints))
+    model.objects.create(**owner, indicator_code="complaints", points=Decimal(10 - complaints))
 
 
 def give_ratings(round_unit: RoundUnit, rater_unit: OrgUnit, scores: list[tuple[int, int]]) -> None:
@@ -85,7 +88,9 @@ def give_ratings(round_unit: RoundUnit, rater_unit: OrgUnit, scores: list[tuple[
 
 def give_answers(round_unit: RoundUnit, levels: list[int], *, excluded: int = 0) -> None:
     """One response per level to the round's satisfaction question; `excluded` more at 1."""
-    survey, _created = Survey.objects.get_or_create(round=round_unit.round, title="满意度调查")
+    survey, _created = Survey.objects.get_or_create(
+        round=round_unit.round, defaults={"title": "满意度调查"}
+    )
     question, _created = Question.objects.get_or_create(
         survey=survey, kind=QuestionKind.SATISFACTION, text="您对社区服务满意吗？"
     )

@@ -16,7 +16,7 @@ from jiceng.cases.rates import Month
 from jiceng.core import clock
 from jiceng.core.actors import ANONYMOUS, RESIDENT, SYSTEM
 from jiceng.evaluation.case_metrics import case_tallies, period_months
-from jiceng.evaluation.models import RoundState, RoundUnit
+from jiceng.evaluation.models import RoundState, RoundUnit, UnitClass
 from jiceng.evaluation.scoring import CaseTally
 from jiceng.orgs.roles import Role
 from tests.evaluation.factories import make_open_round, make_scheme
@@ -77,11 +77,11 @@ def round_with_cases(tree):
         services.case_close_without_feedback(case=c3, actor=SYSTEM)
     c4 = _submit(tree, tree.community_a1, at(4, 2))
     _handle(c4, a1, c4.respond_by, at(4, 3))
-    scheme = make_scheme(tree.district)
+    schemes = [make_scheme(tree.district), make_scheme(tree.district, UnitClass.VILLAGE)]
     return make_open_round(
         tree.district,
         [tree.community_a1, tree.community_a2, tree.community_b1],
-        [scheme],
+        schemes,
         state=RoundState.REVIEW,
         period=(date(2025, 3, 1), date(2025, 3, 31)),
     )

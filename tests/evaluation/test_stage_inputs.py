@@ -1,4 +1,4 @@
-"""The stage inputs the results read, from rows written by hand."""
+"""What the results read from the stages, from rows written by hand (the round is under review)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from jiceng.evaluation.models import (
     RoundUnit,
     SelfAssessment,
     SelfScore,
-    Survey,
     SurveyResponse,
 )
-from jiceng.evaluation.result_inputs import rater_scores, resident_tallies, self_scores
+from jiceng.evaluation.round_selectors import rater_scores, self_scores
 from jiceng.evaluation.scoring import ResidentTally
+from jiceng.evaluation.survey_selectors import resident_tallies
 from tests.evaluation.result_fixtures import give_ratings, give_self, review_round
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def test_answers_of_every_counted_kind_and_none_of_the_excluded(tree):
     round_ = review_round(tree.district, [tree.community_a1, tree.community_a2])
     a = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
-    survey = Survey.objects.create(round=round_, title="满意度调查")
+    survey = round_.survey  # the default questionnaire, unanswered
     satisfaction = Question.objects.create(
         survey=survey, kind=QuestionKind.SATISFACTION, text="总体满意度"
     )
@@ -72,10 +72,10 @@ def test_only_submitted_assessments_count(tree):
     a = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
     b = RoundUnit.objects.get(round=round_, unit=tree.community_a2)
     give_self(a, items=2, visits=5, complaints=10)
-    draft = SelfAssessment.objects.create(round_unit=b, status=AssessmentStatus.DRAFT)
+    draft = SelfAssessment.objects.get(round_unit=b, status=AssessmentStatus.DRAFT)
     SelfScore.objects.create(assessment=draft, indicator_code="visits", points=Decimal(5))
     give_ratings(a, tree.street_a, [(5, 10), (0, 0)])
 
     # service: (2/3 · 100 + 100) / 2 = 83.33; outcome 100 → 91.67
     assert self_scores(round_) == {a.pk: pytest.approx(91.6667, abs=1e-4), b.pk: None}
-    assert rater_scores(round_) == {a.pk: [100.0, 25.0], b.pk: []}
+    assert rater_scores(round_) == {a.pk: [25.0, 100.0], b.pk: []}  # lowest first
