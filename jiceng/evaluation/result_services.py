@@ -9,7 +9,7 @@ later recomputation keeps them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -31,6 +31,7 @@ from jiceng.evaluation.models import (
     RoundUnit,
 )
 from jiceng.evaluation.permissions import configures
+from jiceng.evaluation.round_config import scoring_config
 from jiceng.evaluation.round_selectors import (
     rater_dimensions,
     rater_scores,
@@ -39,12 +40,8 @@ from jiceng.evaluation.round_selectors import (
 )
 from jiceng.evaluation.scoring import (
     CASE_METRICS,
-    GradeCuts,
-    MetricRule,
-    ResidentConfig,
     ScoringConfig,
     Source,
-    SourceWeights,
     UnitResult,
     UnitScores,
     judge_unit,
@@ -63,58 +60,6 @@ SOURCE_FIELDS = {
     Source.RESIDENTS: "residents",
     Source.SUPERIOR: "superior",
 }
-
-
-# --- configuration ---------------------------------------------------------------------------
-def _weights(raw: Mapping[str, Any]) -> SourceWeights:
-    return SourceWeights(
-        self_assessment=float(raw.get("self", raw.get("self_assessment", 10))),
-        residents=float(raw.get("residents", 45)),
-        superior=float(raw.get("superior", 45)),
-    )
-
-
-def scoring_config(raw: Mapping[str, Any] | None) -> ScoringConfig:
-    """A round's `snapshot["config"]` merged over the defaults; DomainError if it is invalid.
-
-    Keys: weights {self, residents, superior}, weights_by_class {class: weights},
-    cuts {good, fairly_good, average}, residents {ResidentConfig fields, case_metrics
-    {metric: {target, floor, weight}}}, and ScoringConfig's scalar fields.
-    """
-    raw = dict(raw or {})
-    try:
-        config = ScoringConfig()
-        changes: dict[str, Any] = {}
-        if "weights" in raw:
-            changes["weights"] = _weights(raw.pop("weights"))
-        if "weights_by_class" in raw:
-            changes["weights_by_class"] = {
-                cls: _weights(value) for cls, value in raw.pop("weights_by_class").items()
-            }
-        if "cuts" in raw:
-            changes["cuts"] = replace(GradeCuts(), **raw.pop("cuts"))
-        if "residents" in raw:
-            residents = dict(raw.pop("residents"))
-            if "case_metrics" in residents:
-                residents["case_metrics"] = {
-                    name: MetricRule(**rule) for name, rule in residents["case_metrics"].items()
-                }
-            changes["residents"] = replace(ResidentConfig(), **residents)
-        scalars = {f.name for f in fields(ScoringConfig)} - {
-            "weights",
-            "weights_by_class",
-            "cuts",
-            "residents",
-        }
-        unknown = sorted(set(raw) - scalars)
-        if unknown:
-            raise ValueError(f"unknown settings: {', '.join(unknown)}")
-        changes.update(raw)
-        return replace(config, **changes)
-    except (TypeError, ValueError, AttributeError) as error:
-        raise DomainError(
-            _("The round's scoring settings are invalid: %(error)s") % {"error": error}
-        ) from None
 
 
 # --- computing -------------------------------------------------------------------------------

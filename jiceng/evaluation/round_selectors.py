@@ -30,10 +30,10 @@ from jiceng.evaluation.models import (
     SuperiorRating,
     SuperiorScore,
 )
+from jiceng.evaluation.round_config import scoring_config
 from jiceng.evaluation.round_services import belongs_to, indicators_for, rater_of
 from jiceng.evaluation.scoring import (
     RaterSummary,
-    ScoringConfig,
     aggregate_raters,
     checklist_score,
     deduction_score,
@@ -190,7 +190,7 @@ def rater_summaries(
     round_: Round, round_unit_ids: Collection[int] | None = None
 ) -> dict[int, RaterSummary]:
     """Per RoundUnit id: the raters' aggregate (trimmed mean from five raters) and spread."""
-    config = ScoringConfig()
+    config = scoring_config(round_.snapshot.get("config"))
     return {
         pk: aggregate_raters(scores, config)
         for pk, scores in rater_scores(round_, round_unit_ids).items()

@@ -15,7 +15,8 @@ from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.evaluation.models import Result, RoundState, RoundUnit
-from jiceng.evaluation.result_services import results_compute, round_publish, scoring_config
+from jiceng.evaluation.result_services import results_compute, round_publish
+from jiceng.evaluation.round_config import scoring_config
 from jiceng.orgs.roles import Role, UnitKind
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
 from tests.factories import actor_for, make_unit
