@@ -97,7 +97,7 @@ def test_the_export_holds_the_full_table(client, tree, computed):
     assert set(body) == {"QH-DH-LA", "QH-DH-GX"}
     la = body["QH-DH-LA"]
     assert la[1] == "柳岸社区"
-    assert la[3:10] == (80, 87.5, 70, 78.88, "Good", 2, 2)
+    assert la[3:10] == (80, 87.5, 70, 78.88, "较好", 2, 2)
 
 
 def test_appeal_journey_through_the_forms(client, tree, computed):

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiceng.core.audit import AuditEntry
 from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -191,7 +191,7 @@ class TestQuestionnaire:
         on_text = QuestionSpec(
             kind=QuestionKind.TEXT, text="?", show_if=q["suggest"], show_if_options=[0]
         )
-        with pytest.raises(DomainError, match="choice or satisfaction"):
+        with translation.override("en"), pytest.raises(DomainError, match="choice or satisfaction"):
             services.question_add(survey=survey, actor=admin, spec=on_text)
         level_six = QuestionSpec(
             kind=QuestionKind.TEXT, text="?", show_if=q["overall"], show_if_options=[6]
