@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "jiceng.orgs",
     "jiceng.cases",
     "jiceng.evaluation",
+    "jiceng.support",
+    "jiceng.conduct",
 ]
 
 MIDDLEWARE = [

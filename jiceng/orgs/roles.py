@@ -78,16 +78,26 @@ class Capability:
     EVAL_CONFIGURE = "evaluation.configure"  # schemes, rounds, surveys, publication, appeals
     EVAL_SELF_ASSESS = "evaluation.self_assess"  # the unit's self-assessment and its appeals
     EVAL_RATE = "evaluation.rate"  # may be appointed rater; returns self-assessments below
+    SUPPORT_RECORD = "support.record"  # log activities, duty, care visits, rectification progress
+    SUPPORT_MANAGE = "support.manage"  # the unit's venues, rosters, equipment, care list, ledger
+    FUNDS_APPROVE = "funds.approve"  # approve the unit's expenditures above the threshold
+    SUPERVISE = "supervision.conduct"  # spot checks, supervision visits, verify rectification
 
 
-_HANDLER = {Capability.CASE_HANDLE}
-_DISPATCHER = {Capability.CASE_HANDLE, Capability.CASE_DISPATCH}
+_HANDLER = {Capability.CASE_HANDLE, Capability.SUPPORT_RECORD}
+_DISPATCHER = {Capability.CASE_HANDLE, Capability.CASE_DISPATCH, Capability.SUPPORT_RECORD}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(_HANDLER),
-    Role.COMMUNITY_STAFF: frozenset(_HANDLER),
+    Role.COMMUNITY_STAFF: frozenset({*_HANDLER, Capability.SUPPORT_MANAGE}),
     Role.BRANCH_SECRETARY: frozenset(
-        {Capability.CASE_SUPERVISE, Capability.EVAL_SELF_ASSESS, *_DISPATCHER}
+        {
+            Capability.CASE_SUPERVISE,
+            Capability.EVAL_SELF_ASSESS,
+            Capability.SUPPORT_MANAGE,
+            Capability.FUNDS_APPROVE,
+            *_DISPATCHER,
+        }
     ),
     Role.STREET_SUPERVISOR: frozenset(
         {
@@ -95,6 +105,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_SUPERVISE,
             Capability.EVAL_SELF_ASSESS,
             Capability.EVAL_RATE,
+            Capability.SUPPORT_MANAGE,
+            Capability.FUNDS_APPROVE,
+            Capability.SUPERVISE,
             *_DISPATCHER,
         }
     ),
@@ -110,6 +123,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_CALENDAR,
             Capability.EVAL_CONFIGURE,
             Capability.EVAL_RATE,
+            Capability.SUPERVISE,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset(

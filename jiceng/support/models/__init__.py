@@ -1,0 +1,4 @@
+"""Guarantees (强化服务保障): venues, funds, staff and equipment, care lists.
+
+One module per area; everything is imported here so that Django finds it.
+"""
