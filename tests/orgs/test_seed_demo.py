@@ -21,7 +21,7 @@ LEVEL_1 = (UnitKind.STREET, UnitKind.TOWNSHIP)
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", "--cases", "0", stdout=out)
+    call_command("seed_demo", "--cases", "0", "--no-evaluation", stdout=out)
     return out.getvalue()
 
 
