@@ -267,25 +267,24 @@ def _qualities(round_units: list[RoundUnit], rng: random.Random) -> list[tuple[f
     return [(quality, rng.random() < 0.17) for quality in spread]
 
 
-def _answer(
-    indicator: dict[str, Any], share: float, rng: random.Random, explain: str
-) -> IndicatorAnswer:
+def _answer(indicator: dict[str, Any], share: float, rng: random.Random) -> IndicatorAnswer:
+    """A score reflecting `share` (0–1) of what the indicator asks, by its rule."""
     rule = indicator["rule"]
     share = min(max(share, 0.0), 1.0)
     if rule == ScoringRule.CHECKLIST:
         items = list(indicator["rule_options"].get("items", []))
         met_count = min(len(items), round(len(items) * share))
         met = tuple(sorted(rng.sample(range(len(items)), met_count)))
-        return IndicatorAnswer(items_met=met, explanation=explain)
+        return IndicatorAnswer(items_met=met)
     if rule == ScoringRule.SCALE:
         top = int(indicator["rule_options"].get("top", 5))
         points = Decimal(round(share * top * 2)) / 2  # half points
-        return IndicatorAnswer(points=min(points, Decimal(top)), explanation=explain)
+        return IndicatorAnswer(points=min(points, Decimal(top)))
     # Deduction: findings against the unit, more where it serves worse.
     per_item = Decimal(str(indicator["rule_options"].get("per_item", 2)))
     findings = 0 if share >= 0.85 else 1 if share >= 0.6 else 2
     deducted = min(per_item * findings, Decimal(str(indicator["max_points"])))
-    return IndicatorAnswer(points=deducted, explanation=explain)
+    return IndicatorAnswer(points=deducted)
 
 
 def _self_text(unit: OrgUnit, indicator: dict[str, Any], answer: IndicatorAnswer) -> str:
@@ -303,7 +302,7 @@ def _self_text(unit: OrgUnit, indicator: dict[str, Any], answer: IndicatorAnswer
 
 
 def _self_assess(item: _Unit, actors: _Actors, moment: datetime, rng: random.Random) -> int:
-    """Fill in, attach evidence to and submit one unit's self-assessment; files attached."""
+    """Fill in, attach evidence to and submit one unit's self-assessment; returns the files."""
     round_unit = item.round_unit
     actor = actors.assessor(item.unit)
     assessment = SelfAssessment.objects.select_related("round_unit__round").get(
@@ -313,7 +312,7 @@ def _self_assess(item: _Unit, actors: _Actors, moment: datetime, rng: random.Ran
     own_view = min(1.0, item.quality + (0.35 if item.inflates else 0.08))
     answers: dict[str, IndicatorAnswer] = {}
     for indicator in indicators:
-        drafted = _answer(indicator, own_view + rng.uniform(-0.05, 0.05), rng, "")
+        drafted = _answer(indicator, own_view + rng.uniform(-0.05, 0.05), rng)
         answers[indicator["code"]] = IndicatorAnswer(
             points=drafted.points,
             items_met=drafted.items_met,
@@ -422,7 +421,7 @@ def _rate(item: _Unit, rater: Actor, moment: datetime, rng: random.Random) -> bo
     indicators = round_services.indicators_for(round_unit.round, round_unit.unit_class, "superior")
     seen = item.quality + rng.gauss(0, 0.05)
     answers = {
-        indicator["code"]: _answer(indicator, seen + rng.uniform(-0.05, 0.05), rng, "")
+        indicator["code"]: _answer(indicator, seen + rng.uniform(-0.05, 0.05), rng)
         for indicator in indicators
     }
     with clock.at(moment):
@@ -461,8 +460,7 @@ def _finished_round(
     )
     for round_unit in round_units:
         round_unit.round = round_  # one object, which the moves below keep current
-    parents = {unit.pk: unit for unit in people.units.values()}
-    by_path = {unit.path: unit for unit in parents.values()}
+    by_path = {unit.path: unit for unit in people.units.values()}
     units = [
         _Unit(
             round_unit=ru,
