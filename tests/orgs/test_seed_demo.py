@@ -4,9 +4,11 @@ import re
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count, Q
+from django.utils import translation
 
 from jiceng.core.models import AuditEntry
 from jiceng.orgs.demo_data import DEMO_PASSWORD, demo_plan
@@ -21,7 +23,9 @@ LEVEL_1 = (UnitKind.STREET, UnitKind.TOWNSHIP)
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", "--cases", "0", stdout=out)
+    # As from a shell: in the default language, whatever an earlier test's request activated.
+    with translation.override(settings.LANGUAGE_CODE):
+        call_command("seed_demo", "--cases", "0", "--no-evaluation", stdout=out)
     return out.getvalue()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import unicodedata
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils.translation import pgettext
 
 from jiceng.cases.demo_data import seed_cases
 from jiceng.core.errors import DomainError
+from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
 
@@ -32,9 +34,9 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (the fictional 青禾区 with its units and people in every role, and "
-        "requests over the last 12 months) and print the demo accounts. Running it again creates "
-        "nothing and prints the accounts again."
+        "Load the demo data (the fictional 青禾区 with its units and people in every role, "
+        "requests over the last 12 months and evaluation rounds) and print the demo accounts. "
+        "Running it again creates nothing and prints the accounts again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,6 +46,15 @@ class Command(BaseCommand):
             default=3000,
             metavar="N",
             help="How many demo requests to create (default 3000; 0 to skip them).",
+        )
+        parser.add_argument(
+            "--evaluation",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=(
+                "Create the demo evaluation rounds: a published one for the last half-year and "
+                "a draft for the current one (default; --no-evaluation skips them)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,6 +66,8 @@ class Command(BaseCommand):
                 people = seed_units_and_people(self.stdout)
                 if cases:
                     seed_cases(people, self.stdout, count=cases)
+                if options["evaluation"]:
+                    seed_evaluation(people, self.stdout)
         except DomainError as error:
             raise CommandError(str(error.message)) from None
         self._print_accounts(people)
