@@ -413,3 +413,22 @@ class TestMasks:
 
         assert mask_id_fragment("1234") == "****"
         assert mask_id_fragment("") == ""
+
+
+class TestQueryCounts:
+    def test_the_detail_and_list_pages_cost_the_same_for_one_visit_or_many(self, tree):
+        target = make_target(tree, responsible=[membership(tree, Role.GRID_WORKER)])
+        client = signed_in(tree, Role.COMMUNITY_STAFF)
+        visit(target, needs=["需求甲"])
+        client.get(reverse("care_detail", args=[target.pk]))  # warm the per-process caches
+        with CaptureQueriesContext(connection) as one:
+            client.get(reverse("care_detail", args=[target.pk]))
+            client.get(reverse("care_list"))
+        for n in range(5):
+            visit(target, on=care_today() - timedelta(days=n + 1), needs=[f"需求{n}", "另一条"])
+            make_target(tree, name=f"新户{n}")
+        with CaptureQueriesContext(connection) as many:
+            detail = client.get(reverse("care_detail", args=[target.pk])).content.decode()
+            client.get(reverse("care_list"))
+        assert len(many) == len(one)
+        assert detail.count('data-testid="care-need-case-') == 11
