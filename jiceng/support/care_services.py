@@ -154,7 +154,7 @@ def _checked(details: CareDetails) -> CareDetails:
 def responsible_choices(unit: OrgUnit) -> list[Membership]:
     """Who may be paired with a household of `unit`: active members of the unit or of its grids
     who record visits."""
-    roles = _support_recorders()
+    roles = support_recorder_roles()
     return list(
         Membership.objects.active()
         .filter(unit__path__startswith=unit.path, role__in=roles)
@@ -163,7 +163,7 @@ def responsible_choices(unit: OrgUnit) -> list[Membership]:
     )
 
 
-def _support_recorders() -> list[str]:
+def support_recorder_roles() -> list[str]:
     return [role for role in Role.values if role_has_capability(role, Capability.SUPPORT_RECORD)]
 
 

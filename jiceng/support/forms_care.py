@@ -20,7 +20,7 @@ from jiceng.support.care_services import (
     MAX_NEEDS,
     SUGGESTED_CASE_CATEGORY,
     CareDetails,
-    _support_recorders,
+    support_recorder_roles,
 )
 from jiceng.support.models.care import CareCategory, CareTarget, VisitForm, VisitFrequency
 
@@ -51,7 +51,7 @@ def staff_to_pair(unit: OrgUnit | None) -> QuerySet[Membership]:
         return Membership.objects.none()
     return (
         Membership.objects.active()
-        .filter(unit__path__startswith=unit.path, role__in=_support_recorders())
+        .filter(unit__path__startswith=unit.path, role__in=support_recorder_roles())
         .select_related("user", "unit")
         .order_by("unit__path", "user__display_name", "pk")
     )
