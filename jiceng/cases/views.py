@@ -38,6 +38,7 @@ from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Capability
 from jiceng.orgs.selectors import units_visible
 from jiceng.orgs.views import staff_required
+from jiceng.support.care_selectors import care_overdue_for
 
 SUBMITTED_COOKIE = "submitted_case"
 SUBMITTED_COOKIE_SECONDS = 8 * 3600
@@ -188,7 +189,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """My worklist: open requests held by my unit, overdue first."""
     actor = _actor(request)
     page = paginate(request, selectors.worklist(actor))
-    return render(request, "cases/worklist.html", {"page": page})
+    context = {"page": page, "care_overdue": care_overdue_for(actor)}
+    return render(request, "cases/worklist.html", context)
 
 
 @_case_staff
