@@ -197,7 +197,7 @@ class ScoringForm(forms.Form):
         for unit_class in self.unit_classes:
             for source, label in WEIGHT_LABELS.items():
                 self.fields[f"weight_{unit_class}_{source}"] = _setting_field(
-                    format_lazy("{} · {} (%)", UnitClass(unit_class).label, label)
+                    format_lazy("{} (%)", label)
                 )
         self.order_fields([name for name in self.fields if name.startswith("weight_")])
 
