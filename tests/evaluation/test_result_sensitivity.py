@@ -101,7 +101,8 @@ def test_the_organiser_sees_the_ranks_under_each_shift_biggest_moves_first(tree,
 
     html = page.content.decode()
     assert "Residents −10" in html and "Superior +10" in html
-    assert "↓1" in html and "↑1" in html
+    assert '↓</span>1<span class="visually-hidden"> places down' in html
+    assert '↑</span>1<span class="visually-hidden"> places up' in html
     assert "泉水村" not in html
     # The weights of each scenario, as in docs/SCORING.md.
     weights = dict(page.context["weights"])
