@@ -439,6 +439,7 @@ class ScoringSettings:
     """A round's effective scoring settings (its own merged over the defaults), for pages."""
 
     config: ScoringConfig | None  # None: the stored settings are invalid
+    unit_classes: list[str]  # of the round's schemes, in UnitClass order
     weights: list[tuple[str, Any, SourceWeights]]  # (class, its label, its weights)
     custom: bool  # the round has settings of its own
 
@@ -449,15 +450,17 @@ class ScoringSettings:
 
 def scoring_settings(round_: Round) -> ScoringSettings:
     raw = round_.snapshot.get("config") or {}
+    classes = round_unit_classes(round_)
     try:
         config = scoring_config(raw)
     except DomainError:
-        return ScoringSettings(config=None, weights=[], custom=True)
+        return ScoringSettings(config=None, unit_classes=classes, weights=[], custom=True)
     return ScoringSettings(
         config=config,
+        unit_classes=classes,
         weights=[
             (unit_class, UnitClass(unit_class).label, config.weights_for(unit_class))
-            for unit_class in round_unit_classes(round_)
+            for unit_class in classes
         ],
         custom=bool(raw),
     )

@@ -187,7 +187,7 @@ def round_scoring(request: HttpRequest, pk: int) -> HttpResponse:
     settings = selectors.scoring_settings(round_)
     form = None
     if editable:
-        classes = [unit_class for unit_class, _label, _weights in settings.weights]
+        classes = settings.unit_classes
         config = settings.config or scoring_config({})
         form = ScoringForm(
             request.POST or None,

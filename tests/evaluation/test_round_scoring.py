@@ -549,3 +549,14 @@ class TestPage:
 def test_the_system_actor_may_configure(draft):
     services.round_configure_scoring(actor=SYSTEM, round_=draft, settings={"cuts": VALID["cuts"]})
     assert _config(draft) == {"cuts": {"good": 85.0, "fairly_good": 70.0, "average": 50.0}}
+
+
+def test_invalid_stored_settings_are_flagged_and_can_be_set_again(tree, draft):
+    Round.objects.filter(pk=draft.pk).update(snapshot={"config": {"cuts": {"good": 10}}})
+    client = _client(tree.people[Role.DISTRICT_ADMIN])
+    detail = client.get(reverse("round_detail", args=[draft.pk]), **EN).content.decode()
+    assert "The stored scoring settings are invalid." in detail
+    page = client.get(reverse("round_scoring", args=[draft.pk]))
+    assert page.context["form"].initial["weight_village_self"] == 10  # the defaults
+    assert client.post(reverse("round_scoring", args=[draft.pk]), _form()).status_code == 302
+    assert _config(draft)["cuts"] == {"good": 85.0, "fairly_good": 70.0, "average": 50.0}
