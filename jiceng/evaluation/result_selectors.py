@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Max, QuerySet
+from django.db.models import Avg, F, Max, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.actors import Actor
@@ -57,8 +58,6 @@ def round_get(actor: Actor, pk: int) -> Round:
 
 
 def round_results(actor: Actor, round_: Round, *, sort: str = "rank") -> QuerySet[Result]:
-    from django.db.models import F
-
     ordering = SORTS.get(sort, SORTS["rank"])
     order_by = [
         F(field[1:]).desc(nulls_last=True)
@@ -71,6 +70,35 @@ def round_results(actor: Actor, round_: Round, *, sort: str = "rank") -> QuerySe
         .filter(round_unit__round=round_)
         .select_related("round_unit__unit")
         .order_by(*order_by, "pk")
+    )
+
+
+def organised_round(actor: Actor, pk: int) -> Round:
+    """A round the actor organises (district administrators at or above its organiser); 404
+    for any other, as if it did not exist."""
+    round_ = access_object(
+        actor, Round, action="edit", pk=pk, queryset=Round.objects.select_related("organiser")
+    )
+    if not actor.system and (
+        actor.unit is None or not round_.organiser.path.startswith(actor.unit.path)
+    ):
+        raise Http404()
+    return round_
+
+
+def sensitivity_results(actor: Actor, round_: Round) -> QuerySet[Result]:
+    """The round's ranked results, those whose rank moves most under weight shifts first."""
+    return (
+        visible(actor, Result)
+        .filter(round_unit__round=round_, rank__isnull=False)
+        .select_related("round_unit__unit")
+        .order_by(
+            F("details__sensitivity__movement").desc(nulls_last=True),
+            "round_unit__unit_class",
+            "rank",
+            "round_unit__unit_path",
+            "pk",
+        )
     )
 
 

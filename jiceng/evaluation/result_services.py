@@ -132,6 +132,7 @@ def _details(
     if raters.spread is not None and raters.spread > RATER_SPREAD_FLAG:
         flags.append("rater_disagreement")
     shifted = [shift.rank for shift in result.rank_shifts if shift.rank is not None]
+    moves = [abs(shift.movement) for shift in result.rank_shifts if shift.movement is not None]
     return {
         "dimensions": dimensions,
         "residents": {
@@ -159,6 +160,8 @@ def _details(
         "sensitivity": {
             "best": min(shifted) if shifted else None,
             "worst": max(shifted) if shifted else None,
+            # The largest rank change over the scenarios; None without a rank.
+            "movement": max(moves, default=0) if result.rank is not None else None,
             "shifts": [
                 {"source": shift.source, "points": shift.points, "rank": shift.rank}
                 for shift in result.rank_shifts

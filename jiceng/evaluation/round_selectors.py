@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from jiceng.core.actors import Actor
+from jiceng.core.errors import DomainError
 from jiceng.core.permissions import access_object, visible
 from jiceng.evaluation.models import (
     AssessmentStatus,
@@ -29,11 +30,14 @@ from jiceng.evaluation.models import (
     SelfScore,
     SuperiorRating,
     SuperiorScore,
+    UnitClass,
 )
 from jiceng.evaluation.round_config import scoring_config
 from jiceng.evaluation.round_services import belongs_to, indicators_for, rater_of
 from jiceng.evaluation.scoring import (
     RaterSummary,
+    ScoringConfig,
+    SourceWeights,
     aggregate_raters,
     checklist_score,
     deduction_score,
@@ -420,3 +424,43 @@ def rating_form_rows(round_unit: RoundUnit, rating: SuperiorRating | None) -> li
                 explanation=score.comment,
             )
     return _group(round_unit.round, round_unit.unit_class, "superior", rows)
+
+
+# --- scoring settings -----------------------------------------------------------------------
+def round_unit_classes(round_: Round) -> list[str]:
+    """The classes of units the round scores: its frozen schemes once open, else its choice."""
+    frozen = round_.snapshot.get("schemes")
+    classes = set(frozen) if frozen else set(round_.schemes.values_list("unit_class", flat=True))
+    return [unit_class for unit_class in UnitClass.values if unit_class in classes]
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """A round's effective scoring settings (its own merged over the defaults), for pages."""
+
+    config: ScoringConfig | None  # None: the stored settings are invalid
+    unit_classes: list[str]  # of the round's schemes, in UnitClass order
+    weights: list[tuple[str, Any, SourceWeights]]  # (class, its label, its weights)
+    custom: bool  # the round has settings of its own
+
+    @property
+    def gate_percent(self) -> float | None:
+        return None if self.config is None else round(self.config.satisfaction_gate * 100, 2)
+
+
+def scoring_settings(round_: Round) -> ScoringSettings:
+    raw = round_.snapshot.get("config") or {}
+    classes = round_unit_classes(round_)
+    try:
+        config = scoring_config(raw)
+    except DomainError:
+        return ScoringSettings(config=None, unit_classes=classes, weights=[], custom=True)
+    return ScoringSettings(
+        config=config,
+        unit_classes=classes,
+        weights=[
+            (unit_class, UnitClass(unit_class).label, config.weights_for(unit_class))
+            for unit_class in classes
+        ],
+        custom=bool(raw),
+    )

@@ -13,6 +13,8 @@ from case data and are never scored by people.
 
 from __future__ import annotations
 
+import json
+import math
 import secrets
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
+from itertools import pairwise
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -49,7 +52,9 @@ from jiceng.evaluation.models import (
     SuperiorRating,
     SuperiorScore,
     Survey,
+    UnitClass,
 )
+from jiceng.evaluation.round_config import scoring_config
 from jiceng.evaluation.snapshot import scheme_snapshot, snapshot_indicators
 from jiceng.evaluation.survey_services import survey_create_default
 from jiceng.orgs.models import Membership, OrgUnit
@@ -278,6 +283,9 @@ def round_open(*, actor: Actor, round_: Round, units: Sequence[OrgUnit] | None =
     units = eligible
     if not units:
         raise DomainError(_("No active unit below the organiser matches the chosen schemes."))
+    # The draft's scoring settings as stored, locked: a concurrent change either lands first
+    # and is kept, or waits and finds the round open.
+    draft = Round.objects.select_for_update().only("snapshot").get(pk=round_.pk)
     now = clock.now()
     _move(
         round_,
@@ -287,7 +295,7 @@ def round_open(*, actor: Actor, round_: Round, units: Sequence[OrgUnit] | None =
         stage_deadline=stage_deadline_from(now, round_.self_days),
         snapshot={
             "schemes": {scheme.unit_class: scheme_snapshot(scheme) for scheme in schemes},
-            "config": {},
+            "config": draft.snapshot.get("config", {}),
         },
     )
     RoundUnit.objects.bulk_create(
@@ -839,3 +847,166 @@ def superior_rating_submit(*, actor: Actor, rating: SuperiorRating) -> SuperiorR
         data={"unit": round_unit.unit_path},
     )
     return rating
+
+
+# --- scoring settings -----------------------------------------------------------------------
+# `Round.snapshot["config"]` in `round_config.scoring_config`'s shape. The settings people set
+# on the page are checked here, each with its own message on its form field; anything else
+# (wilson_z, case metric rules, …) is left to `scoring_config`, which refuses what makes no sense.
+WEIGHT_SOURCES = ("self", "residents", "superior")
+CUT_NAMES = ("good", "fairly_good", "average")
+
+
+def _setting_number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise DomainError(_("Enter a number."), field=field)
+    number = float(value)
+    if not math.isfinite(number):
+        raise DomainError(_("Enter a number."), field=field)
+    return number
+
+
+def _setting_mapping(value: Any, message: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise DomainError(message)
+    return value
+
+
+def _clean_weights(raw: Any, unit_class: str | None) -> dict[str, float]:
+    prefix = f"weight_{unit_class or 'default'}"
+    weights = _setting_mapping(
+        raw, _("Give the weights of the self-assessment, the residents and the superior.")
+    )
+    if set(weights) != set(WEIGHT_SOURCES):
+        raise DomainError(
+            _("Give the weights of the self-assessment, the residents and the superior.")
+        )
+    cleaned = {}
+    for source in WEIGHT_SOURCES:
+        number = _setting_number(weights[source], f"{prefix}_{source}")
+        if number < 0:
+            raise DomainError(_("A weight cannot be negative."), field=f"{prefix}_{source}")
+        cleaned[source] = number
+    total = sum(cleaned.values())
+    if abs(total - 100) > 1e-6:
+        label = UnitClass(unit_class).label if unit_class else _("other units")
+        raise DomainError(
+            _("The weights for %(class)s add up to %(total)s; they must add up to 100.")
+            % {"class": label, "total": f"{total:g}"},
+            field=f"{prefix}_superior",
+        )
+    return cleaned
+
+
+def _clean_cuts(raw: Any) -> dict[str, float]:
+    cuts = _setting_mapping(raw, _("Give the three cut points of the grades."))
+    if set(cuts) != set(CUT_NAMES):
+        raise DomainError(_("Give the three cut points of the grades."))
+    cleaned = {}
+    for name in CUT_NAMES:
+        number = _setting_number(cuts[name], f"cut_{name}")
+        if not 0 <= number <= 100:
+            raise DomainError(_("A cut point must lie between 0 and 100."), field=f"cut_{name}")
+        cleaned[name] = number
+    for higher, lower in pairwise(CUT_NAMES):
+        if cleaned[lower] >= cleaned[higher]:
+            raise DomainError(
+                _("Each cut point must be above the next: excellent above good, good above fair."),
+                field=f"cut_{lower}",
+            )
+    return cleaned
+
+
+def _clean_residents(raw: Any) -> dict[str, Any]:
+    residents = dict(_setting_mapping(raw, _("The residents' settings are not in a valid form.")))
+    if "min_responses" in residents:
+        value = residents["min_responses"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise DomainError(
+                _("The minimum number of responses must be a whole number from 1 to %(max)s.")
+                % {"max": "100000"},
+                field="min_responses",
+            )
+    if "prior_mean" in residents:
+        residents["prior_mean"] = _setting_number(residents["prior_mean"], "prior_mean")
+        if not 1 <= residents["prior_mean"] <= 5:
+            raise DomainError(
+                _("The prior mean is a satisfaction level from 1 to 5."), field="prior_mean"
+            )
+    if "prior_weight" in residents:
+        residents["prior_weight"] = _setting_number(residents["prior_weight"], "prior_weight")
+        if residents["prior_weight"] < 0:
+            raise DomainError(_("The prior weight cannot be negative."), field="prior_weight")
+    return residents
+
+
+def clean_scoring_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """`settings` checked and as they will be stored (plain JSON); DomainError if refused."""
+    cleaned = dict(_setting_mapping(settings, _("The scoring settings are not in a valid form.")))
+    if "weights" in cleaned:
+        cleaned["weights"] = _clean_weights(cleaned["weights"], None)
+    if "weights_by_class" in cleaned:
+        by_class = _setting_mapping(
+            cleaned["weights_by_class"], _("The scoring settings are not in a valid form.")
+        )
+        for unit_class in by_class:
+            if unit_class not in UnitClass.values:
+                raise DomainError(
+                    _("Unknown class of units: %(name)s") % {"name": str(unit_class)[:50]}
+                )
+        cleaned["weights_by_class"] = {
+            unit_class: _clean_weights(by_class[unit_class], unit_class)
+            for unit_class in UnitClass.values
+            if unit_class in by_class
+        }
+    if "cuts" in cleaned:
+        cleaned["cuts"] = _clean_cuts(cleaned["cuts"])
+    if "residents" in cleaned:
+        cleaned["residents"] = _clean_residents(cleaned["residents"])
+    if "satisfaction_gate" in cleaned:
+        gate = _setting_number(cleaned["satisfaction_gate"], "satisfaction_gate")
+        if not 0 <= gate <= 1:
+            raise DomainError(
+                _("The residents' satisfaction threshold must lie between 0 % and 100 %."),
+                field="satisfaction_gate",
+            )
+        cleaned["satisfaction_gate"] = gate
+    if "self_inflation_margin" in cleaned:
+        margin = _setting_number(cleaned["self_inflation_margin"], "self_inflation_margin")
+        if not 0 <= margin <= 100:
+            raise DomainError(
+                _("The self-inflation margin must lie between 0 and 100 points."),
+                field="self_inflation_margin",
+            )
+        cleaned["self_inflation_margin"] = margin
+    try:
+        stored: dict[str, Any] = json.loads(json.dumps(cleaned, allow_nan=False, default=float))
+    except (TypeError, ValueError):
+        raise DomainError(_("The scoring settings are not in a valid form.")) from None
+    scoring_config(stored)  # the remaining settings, and how they fit together
+    return stored
+
+
+@transaction.atomic
+def round_configure_scoring(*, actor: Actor, round_: Round, settings: Mapping[str, Any]) -> Round:
+    """Set a draft round's scoring settings (`round_config.scoring_config` keys), replacing any.
+
+    Only before the round opens: changing weights or cut points once units have been assessed
+    would let the organiser pick the outcome. Opening keeps them in the snapshot.
+    """
+    _require_organiser(actor, round_)
+    locked = Round.objects.select_for_update().get(pk=round_.pk)
+    if locked.state != RoundState.DRAFT:
+        raise Conflict(_("The scoring settings are fixed once the round is open."))
+    stored = clean_scoring_settings(settings)
+    before = locked.snapshot.get("config", {})
+    snapshot = {**locked.snapshot, "config": stored}
+    Round.objects.filter(pk=round_.pk).update(snapshot=snapshot, updated_at=clock.now())
+    round_.snapshot = snapshot
+    audit_log(
+        actor=actor,
+        action="evaluation.round.scoring_configured",
+        target=round_,
+        data={"before": before, "after": stored},
+    )
+    return round_

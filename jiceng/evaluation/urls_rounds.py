@@ -7,6 +7,7 @@ urlpatterns = [
     path("rounds/new/", views.round_edit, name="round_new"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
     path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
+    path("rounds/<int:pk>/scoring/", views.round_scoring, name="round_scoring"),
     path("rounds/<int:pk>/open/", views.round_open, name="round_open"),
     path("rounds/<int:pk>/advance/", views.round_advance, name="round_advance"),
     path("rounds/<int:pk>/archive/", views.round_archive, name="round_archive"),

@@ -25,9 +25,11 @@ from jiceng.core.pagination import paginate
 from jiceng.core.permissions import can, visible
 from jiceng.evaluation import result_selectors as selectors
 from jiceng.evaluation import result_services as services
-from jiceng.evaluation.models import Appeal, AppealStatus, Result, RoundState
+from jiceng.evaluation.models import Appeal, AppealStatus, Result, RoundState, UnitClass
 from jiceng.evaluation.permissions import configures
 from jiceng.evaluation.result_xlsx import results_workbook
+from jiceng.evaluation.round_config import scoring_config
+from jiceng.evaluation.round_selectors import round_unit_classes
 from jiceng.evaluation.scoring import Source
 from jiceng.evaluation.snapshot import snapshot_indicators
 from jiceng.orgs.views import staff_required
@@ -85,6 +87,80 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "can_manage": configures(actor),
             "in_review": round_.state == RoundState.REVIEW,
+        },
+    )
+
+
+def _shift_label(source: str, points: float) -> str:
+    sign = "+" if points > 0 else "−"
+    return f"{SOURCE_LABELS[source]} {sign}{abs(points):g}"
+
+
+def _sensitivity_row(result: Result, scenarios: tuple[tuple[Source, float], ...]) -> dict[str, Any]:
+    sensitivity = (result.details or {}).get("sensitivity", {})
+    stored = {
+        (shift["source"], float(shift["points"])): shift.get("rank")
+        for shift in sensitivity.get("shifts", [])
+    }
+    cells: list[dict[str, int | None]] = []
+    moves: list[int] = []
+    for source, points in scenarios:
+        rank = stored.get((source, float(points)))
+        movement = None if rank is None or result.rank is None else rank - result.rank
+        if movement is not None:
+            moves.append(abs(movement))
+        cells.append(
+            {
+                "rank": rank,
+                "up": -movement if movement is not None and movement < 0 else 0,
+                "down": movement if movement is not None and movement > 0 else 0,
+            }
+        )
+    return {
+        "result": result,
+        "unit": result.round_unit.unit,
+        "unit_class": result.round_unit.get_unit_class_display(),
+        "cells": cells,
+        "movement": sensitivity.get("movement", max(moves, default=0)),
+    }
+
+
+@require_GET
+@staff_required
+def result_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
+    """For the organiser: each unit's rank at the round's weights and under each shift."""
+    actor = _actor(request)
+    round_ = selectors.organised_round(actor, pk)
+    config = scoring_config(round_.snapshot.get("config"))
+    scenarios = config.sensitivity_scenarios()
+    classes = round_unit_classes(round_)
+    page = paginate(request, selectors.sensitivity_results(actor, round_), page_size=PAGE_SIZE)
+    return render(
+        request,
+        "evaluation/result_sensitivity.html",
+        {
+            "round": round_,
+            "page": page,
+            "rows": [_sensitivity_row(result, scenarios) for result in page.items],
+            "scenarios": [_shift_label(source, points) for source, points in scenarios],
+            "shift": config.sensitivity_shift,
+            "classes": [UnitClass(unit_class).label for unit_class in classes],
+            "weights": [
+                (
+                    _("The round's weights"),
+                    [config.weights_for(unit_class) for unit_class in classes],
+                ),
+                *(
+                    (
+                        _shift_label(source, points),
+                        [
+                            config.weights_for(unit_class).shifted(source, points)
+                            for unit_class in classes
+                        ],
+                    )
+                    for source, points in scenarios
+                ),
+            ],
         },
     )
 

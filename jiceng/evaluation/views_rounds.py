@@ -26,6 +26,7 @@ from jiceng.evaluation.forms_rounds import (
     RaterForm,
     ReturnForm,
     RoundForm,
+    ScoringForm,
     parse_answers,
 )
 from jiceng.evaluation.models import (
@@ -37,6 +38,7 @@ from jiceng.evaluation.models import (
     SuperiorRating,
 )
 from jiceng.evaluation.permissions import configures, takes_part
+from jiceng.evaluation.round_config import scoring_config
 from jiceng.orgs.roles import Capability
 from jiceng.orgs.views import capability_required, staff_required
 
@@ -165,7 +167,51 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "can_archive": manages and round_.state == RoundState.PUBLISHED,
             "can_review": can(actor, "return", SelfAssessment),
+            "scoring": selectors.scoring_settings(round_),
         },
+    )
+
+
+@capability_required(Capability.EVAL_CONFIGURE)
+@require_http_methods(["GET", "POST"])
+def round_scoring(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's scoring settings: a form while it is a draft, a summary afterwards."""
+    actor = _actor(request)
+    if not configures(actor):
+        raise PermissionDenied
+    round_ = _organiser_round(request, pk)
+    editable = round_.state == RoundState.DRAFT
+    if request.method == "POST" and not editable:
+        messages.error(request, _("The scoring settings are fixed once the round is open."))
+        return redirect("round_scoring", round_.pk)
+    settings = selectors.scoring_settings(round_)
+    form = None
+    if editable:
+        classes = settings.unit_classes
+        config = settings.config or scoring_config({})
+        form = ScoringForm(
+            request.POST or None,
+            unit_classes=classes,
+            initial=ScoringForm.initial_from(config, classes),
+        )
+        if request.method == "POST" and form.is_valid():
+            # Settings the page does not show are kept; invalid stored ones are replaced.
+            current = (round_.snapshot.get("config") or {}) if settings.config else {}
+            changed = form.settings(current)
+            saved = call_service(
+                form,
+                lambda: services.round_configure_scoring(
+                    actor=actor, round_=round_, settings=changed
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The scoring settings are saved."))
+                return redirect("round_detail", saved.pk)
+    return render(
+        request,
+        "evaluation/round_scoring.html",
+        {"round": round_, "form": form, "scoring": settings},
+        status=400 if request.method == "POST" else 200,
     )
 
 
