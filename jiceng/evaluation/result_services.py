@@ -40,6 +40,7 @@ from jiceng.evaluation.round_selectors import (
 )
 from jiceng.evaluation.scoring import (
     CASE_METRICS,
+    MetricRule,
     ScoringConfig,
     Source,
     UnitResult,
@@ -70,6 +71,44 @@ def _require_configurer(actor: Actor) -> None:
 
 def _optional(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def class_configs(snapshot: Mapping[str, Any], config: ScoringConfig) -> dict[str, ScoringConfig]:
+    """Per unit class of the round: `config` with the case metrics of the class's scheme.
+
+    A scheme's metric indicators choose the metrics and their targets and floors; an indicator's
+    weight is its share within its dimension times the dimension's share, so the metrics weigh
+    within the cases part as they do in the scheme. A scheme without metric indicators keeps the
+    configured metrics.
+    """
+    configs: dict[str, ScoringConfig] = {}
+    for unit_class, scheme in snapshot.get("schemes", {}).items():
+        rules: dict[str, MetricRule] = {}
+        dimension_total = sum(float(d["weight"]) for d in scheme["dimensions"]) or 1.0
+        for dimension in scheme["dimensions"]:
+            indicator_total = sum(float(i["weight"]) for i in dimension["indicators"]) or 1.0
+            share = float(dimension["weight"]) / dimension_total
+            for indicator in dimension["indicators"]:
+                options = indicator.get("rule_options") or {}
+                if indicator.get("rule") != "metric" or options.get("metric") not in CASE_METRICS:
+                    continue
+                weight = 100 * share * float(indicator["weight"]) / indicator_total
+                known = rules.get(options["metric"])
+                rules[options["metric"]] = (
+                    replace(known, weight=known.weight + weight)
+                    if known
+                    else MetricRule(
+                        target=float(options["target"]),
+                        floor=float(options["floor"]),
+                        weight=weight,
+                    )
+                )
+        configs[unit_class] = (
+            replace(config, residents=replace(config.residents, case_metrics=rules))
+            if rules
+            else config
+        )
+    return configs
 
 
 def _adjusted(
@@ -249,7 +288,13 @@ def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
         )
         for ru in round_units
     }
-    results = _adjusted(score_units(units, config), units, adjustments, config)
+    scored: dict[int, UnitResult] = {}
+    # Peers are ranked within their class, so scoring class by class ranks alike; each class's
+    # objective metrics are those its scheme chose.
+    for unit_class, class_config in class_configs(round_.snapshot, config).items():
+        group = {pk: unit for pk, unit in units.items() if unit.unit_class == unit_class}
+        scored.update(score_units(group, class_config))
+    results = _adjusted(scored, units, adjustments, config)
     peers: dict[str, int] = {}
     for pk, result in results.items():
         if result.rank is not None:

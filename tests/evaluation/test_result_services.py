@@ -15,8 +15,9 @@ from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.evaluation.models import Result, RoundState, RoundUnit
-from jiceng.evaluation.result_services import results_compute, round_publish
+from jiceng.evaluation.result_services import class_configs, results_compute, round_publish
 from jiceng.evaluation.round_config import scoring_config
+from jiceng.evaluation.scoring import ScoringConfig
 from jiceng.orgs.roles import Role, UnitKind
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
 from tests.factories import actor_for, make_unit
@@ -162,3 +163,49 @@ def test_computing_costs_the_same_queries_for_more_units(tree, scored_round):
     with CaptureQueriesContext(connection) as many:
         assert len(results_compute(round_=scored_round, actor=admin)) == 9
     assert len(many) == len(few)
+
+
+def test_each_class_scores_the_case_metrics_its_scheme_chose():
+    def metric(code, key, weight, target, floor):
+        options = {"metric": key, "target": target, "floor": floor}
+        return {"code": code, "weight": weight, "rule": "metric", "rule_options": options}
+
+    snapshot = {
+        "schemes": {
+            "community": {
+                "dimensions": [
+                    {
+                        "code": "conduct",
+                        "weight": "30",
+                        "indicators": [
+                            metric("a", "on_time", "1", 0.95, 0.6),
+                            {"code": "b", "weight": "1", "rule": "scale", "rule_options": {}},
+                        ],
+                    },
+                    {
+                        "code": "outcome",
+                        "weight": "70",
+                        "indicators": [
+                            metric("c", "satisfaction", "3", 0.9, 0.5),
+                            metric("d", "on_time", "1", 0.9, 0.5),
+                        ],
+                    },
+                ]
+            },
+            "village": {"dimensions": [{"code": "x", "weight": "1", "indicators": []}]},
+        }
+    }
+    base = ScoringConfig()
+
+    configs = class_configs(snapshot, base)
+
+    rules = configs["community"].residents.case_metrics
+    # on_time: 30 % · ½ + 70 % · ¼ = 32.5 points (target and floor of the first indicator);
+    # satisfaction: 70 % · ¾ = 52.5; metrics the scheme did not choose are left out.
+    assert set(rules) == {"on_time", "satisfaction"}
+    assert (rules["on_time"].target, rules["on_time"].floor) == (0.95, 0.6)
+    assert rules["on_time"].weight == pytest.approx(32.5)
+    assert (rules["satisfaction"].target, rules["satisfaction"].floor) == (0.9, 0.5)
+    assert rules["satisfaction"].weight == pytest.approx(52.5)
+    # A scheme without metric indicators keeps the configured metrics.
+    assert configs["village"] is base
