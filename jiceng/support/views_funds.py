@@ -20,6 +20,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.errors import DomainError
 from jiceng.core.forms import call_service
 from jiceng.core.pagination import paginate
+from jiceng.core.permissions import can
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.views import staff_required
 from jiceng.support import fund_selectors as funds
@@ -38,7 +39,7 @@ from jiceng.support.forms_funds import (
     VoucherForm,
 )
 from jiceng.support.fund_xlsx import ledger_workbook, roster_workbook
-from jiceng.support.models import FundKind, FundStatus
+from jiceng.support.models import FundEntry, FundKind, FundStatus
 from jiceng.support.permissions_funds import approves, manages_unit, reads_support
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -193,7 +194,7 @@ def fund_entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
         entry.kind in (FundKind.ALLOCATION, FundKind.EXPENSE)
         and entry.status == FundStatus.APPROVED
         and reversal is None
-        and fund_services.can(actor, "reverse", type(entry), entry)
+        and can(actor, "reverse", FundEntry, entry)
     )
     return render(
         request,
@@ -343,11 +344,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "include_left": include_left,
             "ratio": roster.staff_ratio(unit, actor=actor),
             "manages": manages_unit(actor, unit.pk),
-            "units": funds.support_units(actor).filter(
-                path__startswith=unit.path, depth__lte=unit.depth + 1
-            )
-            if unit.depth >= 1
-            else [],
         },
     )
 
