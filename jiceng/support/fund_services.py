@@ -37,7 +37,7 @@ from jiceng.support.models import (
     FundStatus,
     FundVoucher,
 )
-from jiceng.support.permissions_funds import manages_unit
+from jiceng.support.permissions_funds import approves, manages_unit
 
 MAX_PAYEE = 100
 MAX_TEXT = 500
@@ -219,12 +219,16 @@ def fund_expense_record(
 
 
 def _decide(actor: Actor, entry: FundEntry, status: str, note: str) -> FundEntry:
-    if entry.kind != FundKind.EXPENSE or entry.status != FundStatus.PENDING:
-        raise Conflict(_("Only an expenditure awaiting approval can be approved or rejected."))
+    if not actor.system and (
+        not approves(actor) or actor.unit is None or not entry.unit_path.startswith(actor.unit.path)
+    ):
+        raise Forbidden()
     if actor.user is not None and entry.recorded_by_id == actor.user.pk:
         raise Forbidden(_("You recorded this expenditure; someone else must approve it."))
     if not can(actor, "approve", FundEntry, entry):
         raise Forbidden()
+    if entry.kind != FundKind.EXPENSE or entry.status != FundStatus.PENDING:
+        raise Conflict(_("Only an expenditure awaiting approval can be approved or rejected."))
     now = clock.now()
     changed = FundEntry.objects.filter(pk=entry.pk).decide(
         status=status, decided_by=actor.user, decided_at=now, decision_note=note

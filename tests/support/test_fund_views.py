@@ -84,7 +84,7 @@ class TestLedgerPage:
     def test_the_street_sees_the_units_below_but_cannot_book_there(self, tree, ledger):
         client = _client(tree.people[Role.STREET_SUPERVISOR])
         street = client.get(_ledger_url(tree.street_a), **EN)
-        children = dict((unit.code, figures) for unit, figures in street.context["children"])
+        children = {unit.code: figures for unit, figures in street.context["children"]}
         assert children[tree.community_a1.code].balance == D("18800.00")
         assert children[tree.community_a2.code].allocated == 0
         below = client.get(_ledger_url(tree.community_a1), **EN)
@@ -278,6 +278,18 @@ class TestApprovalAndReversalPages:
         )
         assert response.status_code == 302
         assert FundEntry.objects.get(pk=ledger["pending"].pk).status == FundStatus.APPROVED
+
+    def test_the_approval_list_is_cheap_and_scoped(
+        self, tree, staff, django_assert_max_num_queries
+    ):
+        for _ in range(30):
+            spend(staff, tree.community_a1, "5000.01")
+        client = _client(tree.people[Role.STREET_SUPERVISOR])
+        with django_assert_max_num_queries(8):
+            response = client.get(reverse("fund_approvals"))
+        assert len(response.context["page"].items) == 25
+        other_street = _client(make_member(tree.street_b, Role.STREET_SUPERVISOR))
+        assert len(other_street.get(reverse("fund_approvals")).context["page"].items) == 0
 
     def test_rejecting_needs_a_note(self, tree, ledger):
         client = _client(tree.people[Role.BRANCH_SECRETARY])
