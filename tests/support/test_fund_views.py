@@ -291,6 +291,24 @@ class TestApprovalAndReversalPages:
         other_street = _client(make_member(tree.street_b, Role.STREET_SUPERVISOR))
         assert len(other_street.get(reverse("fund_approvals")).context["page"].items) == 0
 
+    @pytest.mark.parametrize(
+        ("role", "status", "listed"),
+        [
+            (Role.BRANCH_SECRETARY, 200, 1),
+            (Role.STREET_SUPERVISOR, 200, 1),
+            (Role.COMMUNITY_STAFF, 403, 0),
+            (Role.GRID_WORKER, 403, 0),
+            (Role.DISTRICT_ADMIN, 403, 0),
+            (Role.DISCIPLINE_INSPECTOR, 403, 0),
+            (Role.SYSTEM_ADMIN, 403, 0),
+        ],
+    )
+    def test_approval_list_per_role(self, tree, ledger, role, status, listed):
+        response = _client(tree.people[role]).get(reverse("fund_approvals"))
+        assert response.status_code == status
+        if status == 200:
+            assert len(response.context["page"].items) == listed
+
     def test_rejecting_needs_a_note(self, tree, ledger):
         client = _client(tree.people[Role.BRANCH_SECRETARY])
         url = reverse("fund_entry_decide", args=[ledger["pending"].pk])
