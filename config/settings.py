@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -286,3 +287,7 @@ OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
 CASE_IMPORT_MAX_BYTES = env.int("CASE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 CASE_IMPORT_MAX_ROWS = env.int("CASE_IMPORT_MAX_ROWS", default=5000)
 CASE_EXPORT_MAX_XLSX_ROWS = env.int("CASE_EXPORT_MAX_XLSX_ROWS", default=100_000)
+
+# --- Funds (jiceng/support) -----------------------------------------------------------------
+# Expenditures above this many yuan wait for the secretary's approval before they count as spent.
+FUNDS_APPROVAL_THRESHOLD = Decimal(env.str("FUNDS_APPROVAL_THRESHOLD", default="5000.00"))

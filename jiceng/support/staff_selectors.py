@@ -1,0 +1,128 @@
+"""Reads of rosters and equipment, restricted to what the actor may see.
+
+`staff_ratio` is also what evaluation schemes use as an objective metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from jiceng.core import clock
+from jiceng.core.actors import SYSTEM, Actor
+from jiceng.core.permissions import access_object, visible
+from jiceng.orgs.models import OrgUnit
+from jiceng.support.models import (
+    Employment,
+    Equipment,
+    EquipmentCondition,
+    StaffMember,
+    TrainingRecord,
+)
+from jiceng.support.permissions_funds import in_own_unit, sees_unit
+
+RATIO_PLACES = Decimal("0.01")
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the first three and last four digits of a mobile, the last four of others."""
+    digits = phone.replace("-", "")
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) > 4:
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return "*" * len(digits)
+
+
+def shown_phone(actor: Actor, staff: StaffMember) -> str:
+    """The contact phone as `actor` may see it: in full inside the unit, masked outside it."""
+    if not staff.phone or in_own_unit(actor, staff.unit_id):
+        return staff.phone
+    return mask_phone(staff.phone)
+
+
+def staff_list(actor: Actor, *, unit: OrgUnit, include_left: bool = False) -> QuerySet[StaffMember]:
+    rows = visible(actor, StaffMember).filter(unit=unit)
+    if not include_left:
+        rows = rows.filter(left_on__isnull=True)
+    return rows.annotate(
+        training_hours=Sum("trainings__hours"), training_count=Count("trainings")
+    ).order_by("left_on", "name", "pk")
+
+
+def staff_get(actor: Actor, *, pk: int, action: str = "view") -> StaffMember:
+    return access_object(
+        actor,
+        StaffMember,
+        action=action,
+        queryset=StaffMember.objects.select_related("unit"),
+        pk=pk,
+    )
+
+
+def staff_trainings(actor: Actor, *, staff: StaffMember) -> QuerySet[TrainingRecord]:
+    return visible(actor, TrainingRecord).filter(staff=staff).order_by("-date", "-pk")
+
+
+@dataclass(frozen=True)
+class StaffRatio:
+    staff: int
+    full_time: int
+    population: int
+
+    @property
+    def per_thousand(self) -> Decimal | None:
+        """Active staff per 1,000 residents served; None when the population is not known."""
+        if self.population <= 0:
+            return None
+        return (Decimal(self.staff) * 1000 / self.population).quantize(
+            RATIO_PLACES, rounding=ROUND_HALF_UP
+        )
+
+
+def staff_ratio(unit: OrgUnit, *, actor: Actor = SYSTEM) -> StaffRatio:
+    """Active staff of the unit and the units below it against the unit's population. One query."""
+    if not sees_unit(actor, unit):
+        raise Http404()
+    counts = StaffMember.objects.filter(
+        unit_path__startswith=unit.path, left_on__isnull=True
+    ).aggregate(staff=Count("pk"), full_time=Count("pk", filter=Q(employment=Employment.FULL_TIME)))
+    return StaffRatio(
+        staff=counts["staff"] or 0, full_time=counts["full_time"] or 0, population=unit.population
+    )
+
+
+def today() -> date:
+    return timezone.localdate(clock.now())
+
+
+def overdue_q(on: date) -> Q:
+    return Q(next_check_due__lt=on) & ~Q(condition=EquipmentCondition.RETIRED)
+
+
+def equipment_list(
+    actor: Actor, *, unit: OrgUnit, overdue_only: bool = False
+) -> QuerySet[Equipment]:
+    rows = visible(actor, Equipment).filter(unit=unit)
+    if overdue_only:
+        rows = rows.filter(overdue_q(today()))
+    return rows.order_by("name", "pk")
+
+
+def equipment_overdue_count(actor: Actor, *, unit: OrgUnit) -> int:
+    return visible(actor, Equipment).filter(unit=unit).filter(overdue_q(today())).count()
+
+
+def equipment_get(actor: Actor, *, pk: int, action: str = "view") -> Equipment:
+    return access_object(
+        actor, Equipment, action=action, queryset=Equipment.objects.select_related("unit"), pk=pk
+    )
+
+
+def readable_unit(actor: Actor, unit: OrgUnit) -> bool:
+    return sees_unit(actor, unit)
