@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.conduct import selectors
@@ -108,10 +110,15 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             ),
         )
         if inspection is not None:
+            count = inspection.findings.count()
             messages.success(
                 request,
-                _("The visit is recorded; %(count)d rectification items were opened.")
-                % {"count": inspection.findings.count()},
+                ngettext(
+                    "The visit is recorded; %(count)d rectification item was opened.",
+                    "The visit is recorded; %(count)d rectification items were opened.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("conduct_visit_detail", pk=inspection.pk)
     return render(
@@ -279,5 +286,14 @@ def rectification_rollup(request: HttpRequest, code: str | None = None) -> HttpR
     return render(
         request,
         "conduct/rollup.html",
-        {"unit": unit, "form": form, "period": period, "total": total, "page": page},
+        {
+            "unit": unit,
+            "form": form,
+            "period": period,
+            "total": total,
+            "page": page,
+            "drill_query": urlencode(
+                {"start": period.start.isoformat(), "end": period.end.isoformat(), "sort": sort}
+            ),
+        },
     )

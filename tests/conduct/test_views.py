@@ -401,3 +401,24 @@ class TestQueries:
             )
         with django_assert_max_num_queries(12):
             staff.get(reverse("conduct_rectification_detail", args=[item.pk]))
+
+
+class TestRollupDrillDown:
+    def test_a_street_row_leads_to_its_communities_with_the_same_period(self, tree, item):
+        admin = _client(tree.people[Role.DISTRICT_ADMIN])
+        today = timezone.localdate()
+        query = {"start": f"{today.year}-01-01", "end": today.isoformat(), "sort": "overdue"}
+        page = admin.get(reverse("conduct_rollup"), query)
+        rows = {unit.code: result for unit, result in page.context["page"]}
+        assert (rows[tree.street_a.code].items, rows[tree.street_b.code].items) == (1, 0)
+        link = reverse("conduct_rollup_unit", args=[tree.street_a.code])
+        html = page.content.decode()
+        assert (
+            f"{link}?start={today.year}-01-01&amp;end={today.isoformat()}&amp;sort=overdue" in html
+        )
+        below = admin.get(link, query)
+        assert [unit for unit, _r in below.context["page"]] == [
+            tree.community_a1,
+            tree.community_a2,
+        ]
+        assert below.context["total"].progress == 0.0
