@@ -422,3 +422,19 @@ class TestRollupDrillDown:
             tree.community_a2,
         ]
         assert below.context["total"].progress == 0.0
+
+
+class TestSupervisorFormsBadInput:
+    @pytest.mark.parametrize(
+        ("action", "data"),
+        [("verify", {"verify-note": "x" * 2001}), ("return", {"return-reason": "x" * 2001})],
+    )
+    def test_overlong_notes_change_nothing(self, staff, supervisor, item, action, data):
+        act = reverse("conduct_rectification_act", args=[item.pk, "report"])
+        staff.post(act, {"report-progress": "100", "report-note": "完成"})
+        url = reverse("conduct_rectification_act", args=[item.pk, action])
+        response = supervisor.post(url, data, **EN)
+        assert response.status_code == 400
+        assert "at most 2000 characters" in response.content.decode()
+        item.refresh_from_db()
+        assert (item.status, item.events.count()) == (RectificationStatus.REPORTED, 2)
