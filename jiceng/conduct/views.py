@@ -29,6 +29,7 @@ from jiceng.conduct.forms import (
 )
 from jiceng.conduct.models import FindingPhoto, RectificationEvidence, RectificationItem
 from jiceng.conduct.permissions import may_report, may_supervise, reads_conduct
+from jiceng.conduct.rectification_rollup import Period
 from jiceng.conduct.rectification_services import (
     rectification_report,
     rectification_return,
@@ -254,6 +255,12 @@ def rectification_evidence(request: HttpRequest, pk: int, evidence_id: int) -> F
 ROLLUP_PAGE_SIZE = 25
 
 
+def _period_query(period: Period, sort: str) -> str:
+    return urlencode(
+        {"start": period.start.isoformat(), "end": period.end.isoformat(), "sort": sort}
+    )
+
+
 @_conduct_staff
 def rectification_rollup(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """The progress of each unit below one level: my unit's children, or a visible unit's."""
@@ -292,8 +299,8 @@ def rectification_rollup(request: HttpRequest, code: str | None = None) -> HttpR
             "period": period,
             "total": total,
             "page": page,
-            "drill_query": urlencode(
-                {"start": period.start.isoformat(), "end": period.end.isoformat(), "sort": sort}
-            ),
+            "drill_query": _period_query(period, sort),
+            "sort": sort,
+            "sort_urls": {key: "?" + _period_query(period, key) for key in selectors.ROLLUP_SORTS},
         },
     )
