@@ -127,7 +127,7 @@ class ProgressForm(forms.Form):
         label=_("Progress (%)"),
         min_value=0,
         max_value=100,
-        help_text=_("100 % reports the item done; a supervisor then verifies it."),
+        help_text=_("Reporting 100 percent says the item is done; a supervisor then verifies it."),
     )
     note = forms.CharField(
         label=_("What has been done"), max_length=MAX_NOTE, widget=forms.Textarea({"rows": 3})
