@@ -157,6 +157,18 @@ class ItemFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), *RectificationStatus.choices],
     )
+    # A unit of the actor's subtree, by code (the roll-up links here); not a select: a
+    # district has hundreds of units.
+    unit = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
 SORT_CHOICES = [

@@ -114,6 +114,17 @@ def rectification_get(actor: Actor, *, pk: object, action: str = "view") -> Rect
     )
 
 
+def source_visit_id(item: RectificationItem) -> int | None:
+    """The supervision visit whose finding opened `item`, if one did."""
+    if item.source_kind != "supervision" or item.source_id is None:
+        return None
+    return (
+        InspectionFinding.objects.filter(pk=item.source_id)
+        .values_list("inspection_id", flat=True)
+        .first()
+    )
+
+
 def rectification_timeline(item: RectificationItem) -> QuerySet[RectificationEvent]:
     return item.events.select_related("actor", "actor_unit").prefetch_related(Prefetch("evidence"))
 

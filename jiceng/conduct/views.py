@@ -155,13 +155,15 @@ def finding_photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
 def rectification_list(request: HttpRequest) -> HttpResponse:
     """The items of my unit (and of units below it): the unit's work first, overdue shown."""
     actor = _actor(request)
-    form = ItemFilterForm(request.GET or None)
-    status = form.cleaned_data["status"] if form.is_valid() else ""
-    page = paginate(request, selectors.rectification_items(actor, status=status))
+    form = ItemFilterForm(request.GET or None, units=units_visible(actor))
+    valid = form.is_valid()
+    status = form.cleaned_data["status"] if valid else ""
+    unit = form.cleaned_data["unit"] if valid else None
+    page = paginate(request, selectors.rectification_items(actor, unit=unit, status=status))
     return render(
         request,
         "conduct/rectification_list.html",
-        {"page": page, "form": form, "now": timezone.now()},
+        {"page": page, "form": form, "now": timezone.now(), "unit": unit},
     )
 
 
@@ -194,6 +196,7 @@ def _render_item(
         "events": selectors.rectification_timeline(item),
         "action_forms": forms,
         "now": timezone.now(),
+        "visit_id": selectors.source_visit_id(item),
     }
     return render(request, "conduct/rectification_detail.html", context, status=status)
 

@@ -438,3 +438,36 @@ class TestSupervisorFormsBadInput:
         assert "at most 2000 characters" in response.content.decode()
         item.refresh_from_db()
         assert (item.status, item.events.count()) == (RectificationStatus.REPORTED, 2)
+
+
+class TestUnitFilterAndLinks:
+    def test_the_list_narrows_to_a_unit_of_the_subtree(self, tree, actors, supervisor, item):
+        other = rectification_open(
+            actor=actors[Role.STREET_SUPERVISOR],
+            unit=tree.community_a2,
+            title="桂香的问题",
+            deadline=timezone.now() + timedelta(days=3),
+            source_kind="supervision",
+        )
+        url = reverse("conduct_rectification_list")
+        both = supervisor.get(url)
+        assert {i.pk for i in both.context["page"]} == {item.pk, other.pk}
+        one = supervisor.get(url, {"unit": tree.community_a2.code})
+        assert [i.pk for i in one.context["page"]] == [other.pk]
+        assert 'data-testid="unit-filter"' in one.content.decode()
+
+    def test_a_unit_outside_the_subtree_is_ignored(self, tree, staff, item):
+        response = staff.get(
+            reverse("conduct_rectification_list"), {"unit": tree.community_a2.code}
+        )
+        assert [i.pk for i in response.context["page"]] == [item.pk]
+        assert response.context["unit"] is None
+
+    def test_the_item_links_back_to_its_visit(self, staff, item):
+        visit = Inspection.objects.get()
+        page = staff.get(reverse("conduct_rectification_detail", args=[item.pk])).content
+        assert reverse("conduct_visit_detail", args=[visit.pk]) in page.decode()
+
+    def test_the_rollup_links_a_units_items(self, tree, supervisor, item):
+        html = supervisor.get(reverse("conduct_rollup")).content.decode()
+        assert f"{reverse('conduct_rectification_list')}?unit={tree.community_a1.code}" in html
