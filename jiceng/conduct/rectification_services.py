@@ -276,14 +276,21 @@ ESCALATION_MESSAGE = gettext_lazy(
 )
 
 
-def _superior(unit: OrgUnit) -> OrgUnit | None:
-    if unit.depth <= 1:
-        return None
-    return lookups.unit_at_path(unit.path[: -OrgUnit.steplen])
-
-
 def _supervisor_roles() -> list[str]:
     return [role for role, caps in ROLE_CAPABILITIES.items() if Capability.SUPERVISE in caps]
+
+
+def _superior(unit: OrgUnit) -> OrgUnit | None:
+    """The nearest unit above `unit` with supervisors: the parent for a community (its street),
+    the street for a grid (a community has no SUPERVISE holders); None above the district."""
+    roles = _supervisor_roles()
+    path = unit.path[: -OrgUnit.steplen]
+    while path:
+        above = lookups.unit_at_path(path)
+        if above is not None and lookups.active_staff(above, roles):
+            return above
+        path = path[: -OrgUnit.steplen]
+    return None
 
 
 def _notify_supervisors(item: RectificationItem, superior: OrgUnit) -> list[Notification]:

@@ -104,3 +104,31 @@ def test_the_periodic_job_escalates_what_is_due(item):
     with clock.at(_after(item)):
         assert escalate_overdue_rectification_items.call_local() == 1
         assert escalate_overdue_rectification_items.call_local() == 0
+
+
+def test_a_grids_item_escalates_past_the_community_to_the_street(tree, actors):
+    item = rectification_open(
+        actor=actors[Role.STREET_SUPERVISOR],
+        unit=tree.grid_a1,
+        title="网格巡查记录缺失",
+        deadline=timezone.now() + timedelta(days=2),
+        source_kind="supervision",
+    )
+    assert escalate_overdue_rectifications(actor=SYSTEM, now=_after(item)) == 1
+    assert [n.recipient for n in Notification.objects.all()] == [
+        tree.people[Role.STREET_SUPERVISOR]
+    ]
+
+
+def test_the_districts_own_items_escalate_without_anyone_above(tree):
+    item = rectification_open(
+        actor=SYSTEM,
+        unit=tree.district,
+        title="区级台账",
+        deadline=timezone.now() + timedelta(days=2),
+        source_kind="supervision",
+    )
+    assert escalate_overdue_rectifications(actor=SYSTEM, now=_after(item)) == 1
+    assert not Notification.objects.exists()
+    item.refresh_from_db()
+    assert item.escalated_at is not None
