@@ -37,6 +37,21 @@ def test_the_worked_example_of_scoring_md():
     assert (result.items, result.verified, result.overdue, result.weight) == (4, 1, 1, 10)
 
 
+def test_the_worked_example_per_community():
+    liuan, guixiang = "000100010001", "000100010002"
+    rows = [
+        (liuan, ItemState(weight=3, progress=40, status="open")),
+        (liuan, ItemState(weight=1, progress=100, status="reported")),
+        (liuan, ItemState(weight=2, progress=60, status="verified")),
+        (guixiang, ItemState(weight=4, progress=20, status="returned", overdue=True)),
+    ]
+    result = rollup_by_unit(rows, [liuan, guixiang])
+    assert (result[liuan].progress, result[liuan].items, result[liuan].verified) == (70.0, 3, 1)
+    assert (result[guixiang].progress, result[guixiang].overdue) == (20.0, 1)
+    # The street's figure is the mean over all items, not the mean of the two (45.0).
+    assert rollup_by_unit(rows, ["00010001"])["00010001"].progress == 50.0
+
+
 def test_rounding_to_one_decimal():
     items = [ItemState(1, 0, "open"), ItemState(1, 0, "open"), ItemState(1, 100, "verified")]
     assert rollup(items).progress == 33.3
