@@ -2,3 +2,5 @@
 
 One module per area; everything is imported here so that Django finds it.
 """
+
+from jiceng.support.models.venues import *  # noqa: F403
