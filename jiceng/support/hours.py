@@ -24,6 +24,7 @@ import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 Period = tuple[time, time]
 Interval = tuple[datetime, datetime]
@@ -61,7 +62,7 @@ def check_day_periods(periods: Sequence[Period]) -> list[Period]:
     ordered = sorted(periods)
     if len(ordered) > MAX_PERIODS_PER_DAY:
         raise ValueError("too many periods")
-    for (opens, closes), (next_opens, _next_closes) in zip(ordered, ordered[1:], strict=False):
+    for (opens, closes), (next_opens, _next_closes) in pairwise(ordered):
         overnight = closes <= opens
         if overnight or next_opens < closes:
             raise ValueError("periods overlap")
@@ -90,7 +91,7 @@ def day_intervals(schedule: Schedule, day: date) -> list[Interval]:
 
 
 def _merged(schedule: Schedule, first_day: date, last_day: date) -> Iterator[Interval]:
-    """Open intervals of the periods opening from `first_day` to `last_day`, touching ones joined."""
+    """Open intervals of the periods opening from `first_day` to `last_day`, touching joined."""
     current: Interval | None = None
     day = first_day
     while day <= last_day:
