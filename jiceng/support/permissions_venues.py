@@ -1,9 +1,10 @@
 """Who sees and does what with venues (one policy per model).
 
 Staff of a unit see the venues of their subtree (a street sees its communities' venues) and
-everything recorded there. The unit's managers (SUPPORT_MANAGE) keep the registry, hours and
-roster; its staff (SUPPORT_RECORD) log activities; supervisors (SUPERVISE) record spot checks,
-but only on venues strictly below their own unit: nobody inspects themselves.
+everything recorded there; grid staff see and log at their community's venues. The unit's
+managers (SUPPORT_MANAGE) keep the registry, hours and roster; its staff (SUPPORT_RECORD) log
+activities; supervisors (SUPERVISE) record spot checks, but only on venues strictly below their
+own unit: nobody inspects themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db.models import Model, QuerySet
 
 from jiceng.core.actors import Actor
 from jiceng.core.permissions import ModelPolicy, register
-from jiceng.orgs.roles import Capability
+from jiceng.orgs.roles import Capability, UnitKind
 from jiceng.support.models import (
     DutyShift,
     HoursException,
@@ -31,28 +32,39 @@ M = TypeVar("M", bound=Model)
 VENUE_CAPABILITIES = (Capability.SUPPORT_RECORD, Capability.SUPPORT_MANAGE, Capability.SUPERVISE)
 
 
+def home_path(actor: Actor) -> str | None:
+    """Where the actor's venues are: its unit's subtree; a grid's are its community's."""
+    unit = actor.unit
+    if unit is None:
+        return None
+    if unit.kind == UnitKind.GRID and unit.depth > 1:
+        return unit.path[: -unit.steplen]
+    return unit.path
+
+
 def sees_venues(actor: Actor) -> bool:
     return actor.system or (
         actor.unit is not None and any(actor.has_capability(c) for c in VENUE_CAPABILITIES)
     )
 
 
-def _in_subtree(actor: Actor, venue: Venue | None) -> bool:
-    if actor.system:
-        return True
-    unit = actor.unit
-    return unit is not None and (venue is None or venue.unit_path.startswith(unit.path))
+def _in_subtree(path: str | None, venue: Venue | None) -> bool:
+    return path is not None and (venue is None or venue.unit_path.startswith(path))
 
 
 def may_manage(actor: Actor, venue: Venue | None = None) -> bool:
+    """The registry, hours and roster: the actor's own unit's subtree."""
+    unit = actor.unit
     return actor.system or (
-        actor.has_capability(Capability.SUPPORT_MANAGE) and _in_subtree(actor, venue)
+        actor.has_capability(Capability.SUPPORT_MANAGE)
+        and _in_subtree(unit.path if unit is not None else None, venue)
     )
 
 
 def may_record(actor: Actor, venue: Venue | None = None) -> bool:
+    """Activities: wherever the actor's venues are (a grid worker at the community's)."""
     return actor.system or (
-        actor.has_capability(Capability.SUPPORT_RECORD) and _in_subtree(actor, venue)
+        actor.has_capability(Capability.SUPPORT_RECORD) and _in_subtree(home_path(actor), venue)
     )
 
 
@@ -73,10 +85,10 @@ class _ThroughVenue(ModelPolicy[M]):
     def scope(self, actor: Actor, queryset: QuerySet[M]) -> QuerySet[M]:
         if actor.system:
             return queryset
-        if not sees_venues(actor):
+        path = home_path(actor)
+        if not sees_venues(actor) or path is None:
             return queryset.none()
-        assert actor.unit is not None
-        return queryset.filter(**{f"{self.prefix}unit_path__startswith": actor.unit.path})
+        return queryset.filter(**{f"{self.prefix}unit_path__startswith": path})
 
     def can(self, actor: Actor, action: str, obj: M | None = None) -> bool:
         return action == "view" and sees_venues(actor)
