@@ -100,6 +100,15 @@ def _staff_of(venue: Venue) -> QuerySet[User]:
     ).order_by("display_name", "pk")
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
 def _local_now() -> datetime:
     return timezone.localtime(clock.now()).replace(second=0, microsecond=0)
 
@@ -129,7 +138,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
     if not may_manage(actor):
         raise PermissionDenied
     units = _units_for_venues(actor)
-    form = VenueForm(request.POST or None, units=units)
+    form = VenueForm(_posted(request), units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         venue = call_service(
@@ -168,7 +177,7 @@ def venue_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "makeup_weekday": venue.makeup_weekday,
         "is_active": venue.is_active,
     }
-    form = VenueForm(request.POST or None, initial=initial, editing=True)
+    form = VenueForm(_posted(request), initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = call_service(
@@ -236,7 +245,7 @@ def venue_hours(request: HttpRequest, pk: int) -> HttpResponse:
     venue = selectors.venue_get(actor, pk, action="manage")
     schedule = selectors.venue_schedule(venue)
     initial = {f"day_{day}": format_periods(list(schedule.weekly.get(day, ()))) for day in range(7)}
-    form = HoursForm(request.POST or None, initial=initial)
+    form = HoursForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
@@ -332,7 +341,7 @@ def venue_roster(request: HttpRequest, pk: int) -> HttpResponse:
     manage = may_manage(actor, venue)
     form = None
     if manage:
-        form = ShiftForm(request.POST or None, people=_staff_of(venue))
+        form = ShiftForm(_posted(request), people=_staff_of(venue))
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -408,7 +417,7 @@ def venue_poster(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     venue = selectors.venue_get(actor, pk, action="record")
-    form = ActivityForm(request.POST or None, request.FILES or None, people=_staff_of(venue))
+    form = ActivityForm(_posted(request), _files(request), people=_staff_of(venue))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         activity = call_service(
@@ -468,7 +477,7 @@ def activity_close(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This activity's record is closed already."))
         return redirect("activity_detail", pk=activity.pk)
     form = ActivityCloseForm(
-        request.POST or None, request.FILES or None, initial={"minutes": activity.minutes}
+        _posted(request), _files(request), initial={"minutes": activity.minutes}
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -501,8 +510,8 @@ def spotcheck_create(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     venue = selectors.venue_get(actor, pk, action="spot_check")
     form = SpotCheckForm(
-        request.POST or None,
-        request.FILES or None,
+        _posted(request),
+        _files(request),
         initial={"checked_at": _local_now(), "condition": "good"},
     )
     if request.method == "POST" and form.is_valid():
@@ -661,7 +670,7 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
         response = render(request, "support/checkin_notice.html", {"kind": "invalid"}, status=404)
         return _private(response)
     device_id = _device_id(request)
-    form = CheckInForm(request.POST or None)
+    form = CheckInForm(_posted(request))
     problem = ""
     status = 200
     if request.method == "POST":
