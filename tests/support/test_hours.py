@@ -1,4 +1,4 @@
-"""The opening-hours maths: weekly periods, overnight periods, exceptions, holidays, make-up days."""
+"""The opening-hours maths: weekly and overnight periods, exceptions, holidays, make-up days."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def client_for(user) -> Client:
 
 def open_now(venue: Venue) -> None:
     """Open round the clock, holidays included, for pages that use the real time."""
-    services.venue_hours_set(actor=SYSTEM, venue=venue, weekly={d: ALL_DAY for d in range(7)})
+    services.venue_hours_set(actor=SYSTEM, venue=venue, weekly=dict.fromkeys(range(7), ALL_DAY))
     today = timezone.localdate()
     for day in (today, today + timedelta(days=1)):
         services.venue_exception_set(actor=SYSTEM, venue=venue, day=day, periods=ALL_DAY)

@@ -16,7 +16,7 @@ from jiceng.support.venue_services import venue_create, venue_hours_set
 
 TZ = hours.SHANGHAI
 OFFICE = ((time(9), time(12)), (time(14), time(18)))
-WEEKDAYS_ONLY = {day: OFFICE for day in range(5)}
+WEEKDAYS_ONLY = dict.fromkeys(range(5), OFFICE)
 ALL_DAY = ((time(0), time(0)),)
 
 

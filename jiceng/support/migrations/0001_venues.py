@@ -3,9 +3,10 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import jiceng.support.models.venues
 from django.conf import settings
 from django.db import migrations, models
+
+import jiceng.support.models.venues
 
 
 class Migration(migrations.Migration):
