@@ -245,7 +245,7 @@ class SpotCheckForm(forms.Form):
     )
     found_open = forms.TypedChoiceField(
         label=_("What did you find?"),
-        choices=[("1", _("Open")), ("0", _("Closed"))],
+        choices=[("1", _("Found open")), ("0", _("Found closed"))],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
