@@ -88,12 +88,19 @@ class VenueForm(forms.Form):
         coerce=int,
         initial=0,
     )
+    in_service_since = forms.DateField(
+        label=_("In service since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for today. Utilisation counts the posted hours from this day."),
+    )
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any = None, editing: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["unit"]
+            del self.fields["in_service_since"]
         else:
             del self.fields["is_active"]
             _set_queryset(

@@ -178,7 +178,11 @@ def next_opening(
 
 
 def open_until(schedule: Schedule, moment: datetime) -> datetime | None:
-    """When the current open stretch ends, or None when closed at `moment`."""
+    """When the current open stretch ends, or None when closed at `moment`.
+
+    Looks two days ahead: a stretch running longer (a venue open round the clock) is reported
+    as ending there.
+    """
     moment = _local(schedule, moment)
     first = moment.date() - timedelta(days=1)
     for begin, finish in _merged(schedule, first, moment.date() + timedelta(days=2)):

@@ -164,6 +164,10 @@ def _bounds(period: utilisation.Period, tz: object) -> tuple[datetime, datetime]
     return start, end
 
 
+def _midnight(day: date, calendar: WorkCalendar) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=calendar.tz)
+
+
 @dataclass(frozen=True)
 class VenueRow:
     venue: Venue
@@ -244,11 +248,13 @@ def _facts(venues: Sequence[Venue], period: utilisation.Period) -> list[utilisat
     result = []
     for venue in venues:
         schedule = schedule_from(venue, venue.periods.all(), venue.exceptions.all(), calendar)
+        first_day = max(period.start, venue.in_service_since)
         daily = (
-            hours.daily_open_time(schedule, period.start, last_full_day)
-            if last_full_day >= period.start
+            hours.daily_open_time(schedule, first_day, last_full_day)
+            if last_full_day >= first_day
             else {}
         )
+        from_moment = max(start, _midnight(venue.in_service_since, calendar))
         streak = utilisation.idle_streak(
             [
                 (
@@ -264,7 +270,7 @@ def _facts(venues: Sequence[Venue], period: utilisation.Period) -> list[utilisat
             utilisation.VenueFacts(
                 venue_id=venue.pk,
                 kind=venue.kind,
-                open_hours=hours.open_hours(schedule, start, counted_until),
+                open_hours=hours.open_hours(schedule, from_moment, counted_until),
                 checkins=checkins.get((venue.pk, True), 0) + checkins.get((venue.pk, False), 0),
                 checkins_in_hours=checkins.get((venue.pk, True), 0),
                 activities=activities.get(venue.pk, 0),
@@ -363,6 +369,7 @@ def utilisation_trend(unit: OrgUnit, last: utilisation.Period) -> list[TrendPoin
         schedule = schedule_from(venue, venue.periods.all(), venue.exceptions.all(), calendar)
         for key in keys:
             month_start, month_end = _bounds(utilisation.Period.month(*key), calendar.tz)
+            month_start = max(month_start, _midnight(venue.in_service_since, calendar))
             until = min(month_end, max(now, month_start))
             open_by_month[key] += hours.open_hours(schedule, month_start, until)
     return [

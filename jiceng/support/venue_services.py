@@ -178,8 +178,12 @@ def venue_create(
     capacity: int,
     facilities: str = "",
     makeup_weekday: int = 0,
+    in_service_since: date | None = None,
 ) -> Venue:
-    """Register a venue of `unit` (which must lie in the actor's subtree)."""
+    """Register a venue of `unit` (which must lie in the actor's subtree).
+
+    `in_service_since` (default: today) is the first day utilisation counts posted hours for.
+    """
     _require(may_manage(actor))
     if not actor.system and (actor.unit is None or not unit.path.startswith(actor.unit.path)):
         raise Forbidden()
@@ -194,10 +198,15 @@ def venue_create(
         facilities=facilities,
         makeup_weekday=makeup_weekday,
     )
+    today = timezone.localdate(clock.now())
+    since = in_service_since or today
+    if since > today:
+        raise DomainError(_("The venue must be in service already."), field="in_service_since")
     venue = Venue(
         unit=unit,
         unit_path=unit.path,
         public_code=secrets.token_urlsafe(PUBLIC_CODE_BYTES),
+        in_service_since=since,
         **fields,
     )
     validate_fields(venue)
@@ -206,7 +215,12 @@ def venue_create(
         actor=actor,
         action="support.venue.created",
         target=venue,
-        data={"unit": unit.code, "name": venue.name, "kind": venue.kind},
+        data={
+            "unit": unit.code,
+            "name": venue.name,
+            "kind": venue.kind,
+            "in_service_since": since.isoformat(),
+        },
     )
     return venue
 

@@ -153,6 +153,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
                 capacity=data["capacity"],
                 facilities=data["facilities"],
                 makeup_weekday=data["makeup_weekday"],
+                in_service_since=data["in_service_since"],
             ),
         )
         if venue is not None:

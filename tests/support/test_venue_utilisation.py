@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from jiceng.core import clock
 from jiceng.core.actors import SYSTEM
+from jiceng.core.errors import DomainError
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Role
 from jiceng.support import utilisation
 from jiceng.support import venue_services as services
+from jiceng.support.models import Venue
 from jiceng.support.venue_selectors import utilisation_trend, venue_utilisation
 from tests.factories import actor_for
-from tests.support.venue_helpers import local, make_venue
+from tests.support.venue_helpers import OFFICE, local, make_venue
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +129,40 @@ def test_the_trend_covers_twelve_months(tree):
     assert august.open_hours == 21 * 7  # 21 weekdays in August 2025
     assert september.checkins_per_open_hour == pytest.approx(1 / 161)
     assert trend[0].month == "2024-10"
+
+
+def test_hours_count_from_the_day_the_venue_went_into_service(tree):
+    venue = services.venue_create(
+        actor=SYSTEM,
+        unit=tree.community_a1,
+        name="新阵地",
+        kind="activity_room",
+        address="柳岸路 2 号",
+        area_m2=60,
+        capacity=20,
+        in_service_since=date(2025, 9, 29),
+    )
+    services.venue_hours_set(actor=SYSTEM, venue=venue, weekly={0: OFFICE, 1: OFFICE})
+    with clock.at(AFTER):
+        result = venue_utilisation(tree.community_a1, SEPTEMBER)
+        trend = utilisation_trend(tree.community_a1, SEPTEMBER)
+    (row,) = result.rows
+    assert row.facts.open_hours == 14  # Monday 29 and Tuesday 30 September only
+    assert row.facts.idle_working_days == 2
+    assert [point.open_hours for point in trend[-2:]] == [0, 14]
+
+
+def test_a_venue_cannot_go_into_service_in_the_future(tree):
+    with clock.at(AFTER), pytest.raises(DomainError) as raised:
+        services.venue_create(
+            actor=SYSTEM,
+            unit=tree.community_a1,
+            name="未来阵地",
+            kind="activity_room",
+            address="柳岸路 3 号",
+            area_m2=60,
+            capacity=20,
+            in_service_since=date(2025, 10, 16),
+        )
+    assert raised.value.field == "in_service_since"
+    assert not Venue.objects.exists()

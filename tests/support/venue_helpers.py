@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -40,6 +40,7 @@ def make_venue(
         area_m2="320.5",
         capacity=80,
         facilities="会议室、阅览角",
+        in_service_since=date(2024, 1, 1),
     )
     venue_hours_set(actor=SYSTEM, venue=venue, weekly=WEEKDAYS_ONLY if weekly is None else weekly)
     return venue

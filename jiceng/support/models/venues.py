@@ -84,6 +84,8 @@ class Venue(TimeStampedModel):
     makeup_weekday = models.PositiveSmallIntegerField(
         _("make-up working days open like"), default=0, validators=[MaxValueValidator(6)]
     )
+    # Utilisation counts posted hours from this day on (registration day unless given).
+    in_service_since = models.DateField(_("in service since"))
     # The short random code in the check-in address printed on the poster.
     public_code = models.CharField(max_length=16, unique=True)
     is_active = models.BooleanField(_("in use"), default=True)
