@@ -28,6 +28,7 @@ from jiceng.core.audit import audit_log
 from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound, validate_fields
 from jiceng.orgs.models import Membership, OrgUnit, User
+from jiceng.orgs.roles import UnitKind
 from jiceng.support import hours
 from jiceng.support.models import (
     ActivityKind,
@@ -189,6 +190,11 @@ def venue_create(
         raise Forbidden()
     if not unit.is_active:
         raise DomainError(_("This unit is no longer active."), field="unit")
+    if unit.kind == UnitKind.GRID:
+        raise DomainError(
+            _("Venues belong to a community, village, street or the district, not to a grid."),
+            field="unit",
+        )
     fields = _venue_fields(
         name=name,
         kind=kind,

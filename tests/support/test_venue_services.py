@@ -93,6 +93,13 @@ def test_who_may_not_register(tree, role, unit_name):
     assert not Venue.objects.exists()
 
 
+def test_grids_have_no_venues(tree):
+    with pytest.raises(DomainError) as raised:
+        create(actor_for(tree.people[Role.STREET_SUPERVISOR]), tree.grid_a1)
+    assert raised.value.field == "unit"
+    assert not Venue.objects.exists()
+
+
 def test_a_street_registers_venues_below_it(tree):
     venue = create(actor_for(tree.people[Role.STREET_SUPERVISOR]), tree.community_a2)
     assert venue.unit == tree.community_a2
