@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+"""Residents' venue check-in, under /v/: the poster's QR code holds /v/<code>/ (short)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import path
+
+from jiceng.support import views_venues as views
+
+urlpatterns = [
+    path("<str:code>/", views.checkin, name="venue_checkin"),
+]

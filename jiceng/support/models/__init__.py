@@ -6,3 +6,4 @@ One module per area; everything is imported here so that Django finds it.
 from jiceng.support.models.care import *  # noqa: F403
 from jiceng.support.models.funds import *  # noqa: F403
 from jiceng.support.models.staffing import *  # noqa: F403
+from jiceng.support.models.venues import *  # noqa: F403

@@ -1,0 +1,77 @@
+"""The residents' check-in page at /v/<code>/: no account, a signed device cookie, limits."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from jiceng.support.models import VenueCheckIn
+from jiceng.support.views_venues import DEVICE_COOKIE
+from tests.support.venue_helpers import make_venue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_poster_address_is_short(tree):
+    venue = make_venue(tree.community_a1)
+    assert reverse("venue_checkin", args=[venue.public_code]) == f"/v/{venue.public_code}/"
+
+
+def test_a_resident_checks_in_on_a_phone(tree):
+    venue = make_venue(tree.community_a1)
+    client = Client()
+    url = reverse("venue_checkin", args=[venue.public_code])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert venue.name in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    assert DEVICE_COOKIE in page.cookies
+    done = client.post(url, {"service": "consultation", "rating": "4"})
+    assert done.status_code == 302 and done["Location"] == f"{url}?done=1"
+    checkin = VenueCheckIn.objects.get()
+    assert (checkin.venue, checkin.service, checkin.rating) == (venue, "consultation", 4)
+    thanks = client.get(done["Location"])
+    assert 'data-testid="checkin-done"' in thanks.content.decode()
+    again = client.post(url, {})
+    assert again.status_code == 429
+    assert VenueCheckIn.objects.count() == 1
+
+
+def test_a_post_without_the_device_cookie_is_not_counted(tree):
+    venue = make_venue(tree.community_a1)
+    url = reverse("venue_checkin", args=[venue.public_code])
+    response = Client().post(url, {"rating": "5"})
+    assert response.status_code == 400
+    assert not VenueCheckIn.objects.exists()
+    assert DEVICE_COOKIE in response.cookies  # the next try works
+
+
+def test_a_forged_device_cookie_is_ignored(tree):
+    venue = make_venue(tree.community_a1)
+    client = Client()
+    client.cookies[DEVICE_COOKIE] = "a" * 30  # unsigned
+    response = client.post(reverse("venue_checkin", args=[venue.public_code]), {})
+    assert response.status_code == 400
+    assert not VenueCheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data", [{"rating": "9"}, {"rating": "x"}, {"service": "spa"}, {"service": "x" * 5000}]
+)
+def test_bad_input_changes_nothing(tree, data):
+    venue = make_venue(tree.community_a1)
+    client = Client()
+    url = reverse("venue_checkin", args=[venue.public_code])
+    client.get(url)
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert not VenueCheckIn.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["nope", "x" * 40, "a%00b"])
+def test_unknown_codes_get_a_notice(tree, code):
+    make_venue(tree.community_a1)
+    response = Client().get(f"/v/{code}/")
+    assert response.status_code == 404
+    assert 'data-testid="checkin-notice"' in response.content.decode()
