@@ -215,9 +215,20 @@ def test_supervision_items_are_in_every_state_and_one_is_escalated(seeded):
     assert RectificationEvidence.objects.count() >= items.exclude(status="open").count()
     # Nothing happens in the future, and the timeline is in order.
     assert not RectificationEvent.objects.filter(created_at__gt=now).exists()
+    visits = {
+        finding.pk: inspection.visited_on
+        for inspection in Inspection.objects.prefetch_related("findings")
+        for finding in inspection.findings.all()
+    }
     for item in items:
         times = list(item.events.values_list("created_at", flat=True))
         assert times == sorted(times)
+        # Opened on the day of the visit, as replayed, not when the demo was written.
+        assert (
+            timezone.localdate(item.created_at)
+            == visits[item.source_id]
+            == timezone.localdate(times[0])
+        )
     street = User.objects.get(username="street")
     assert Inspection.objects.filter(supervisor=street, unit__code="QH-DH-LA").count() == 2
 
