@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -130,6 +130,12 @@ def rectification_open(
         weight=weight,
         opened_by=actor.user,
     )
+    opened = clock.now()
+    if abs(item.created_at - opened) > timedelta(seconds=1):
+        # `auto_now_add` stamps the real time; an item opened at a replayed moment (`clock.at`:
+        # imports, demo history) was opened then, which the page and the period roll-up read.
+        RectificationItem.objects.filter(pk=item.pk).update(created_at=opened)
+        item.created_at = opened
     _event(item, kind=RectificationEventKind.OPENED, actor=actor, note=item.description)
     audit_log(
         actor=actor,

@@ -47,7 +47,9 @@ def seeded(django_db_setup, django_db_blocker):
     """Seed once for this module (it takes a while) and roll everything back at its end."""
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
-        call_command("seed_demo", "--cases", str(COUNT), "--no-evaluation", stdout=out)
+        call_command(
+            "seed_demo", "--cases", str(COUNT), "--no-evaluation", "--no-support", stdout=out
+        )
         yield out.getvalue()
         transaction.set_rollback(True)
 
@@ -234,7 +236,7 @@ def test_a_second_run_creates_no_cases(seeded):
     before = (Case.objects.count(), CaseEvent.objects.count(), AuditEntry.objects.count())
     out = StringIO()
 
-    call_command("seed_demo", "--cases", str(COUNT), "--no-evaluation", stdout=out)
+    call_command("seed_demo", "--cases", str(COUNT), "--no-evaluation", "--no-support", stdout=out)
 
     assert (Case.objects.count(), CaseEvent.objects.count(), AuditEntry.objects.count()) == before
     assert "演示诉求已存在" in out.getvalue() or "already present" in out.getvalue()

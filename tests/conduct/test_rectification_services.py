@@ -57,3 +57,26 @@ def test_bad_input_is_refused_and_nothing_is_opened(tree, title, days, weight, m
             weight=weight,
         )
     assert not RectificationItem.objects.exists()
+
+
+def test_an_item_opened_at_a_replayed_moment_is_dated_then(tree):
+    """Imports and demo history open items inside `clock.at`: the item, its first timeline
+    event and the period roll-up all take that moment, not the time of writing."""
+    from jiceng.conduct.rectification_rollup import Period
+    from jiceng.conduct.selectors import items_of_period
+    from jiceng.core import clock
+
+    then = timezone.now() - timedelta(days=40)
+    with clock.at(then):
+        item = rectification_open(
+            actor=actor_for(tree.people[Role.STREET_SUPERVISOR]),
+            unit=tree.community_a1,
+            title="值班表与实际在岗人员不符",
+            deadline=then + timedelta(days=10),
+            source_kind="supervision",
+        )
+    item.refresh_from_db()
+    assert item.created_at == then
+    assert item.events.get().created_at == then
+    day = timezone.localdate(then)
+    assert list(items_of_period(Period(day, day))) == [item]

@@ -42,7 +42,7 @@ EVALUATED = (UnitKind.COMMUNITY, UnitKind.VILLAGE, UnitKind.STREET, UnitKind.TOW
 
 def _seed() -> str:
     out = StringIO()
-    call_command("seed_demo", "--cases", "0", stdout=out)
+    call_command("seed_demo", "--cases", "0", "--no-support", stdout=out)
     return out.getvalue()
 
 

@@ -25,7 +25,7 @@ def seed() -> str:
     out = StringIO()
     # As from a shell: in the default language, whatever an earlier test's request activated.
     with translation.override(settings.LANGUAGE_CODE):
-        call_command("seed_demo", "--cases", "0", "--no-evaluation", stdout=out)
+        call_command("seed_demo", "--cases", "0", "--no-evaluation", "--no-support", stdout=out)
     return out.getvalue()
 
 

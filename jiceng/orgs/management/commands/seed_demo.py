@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from jiceng.cases.demo_data import seed_cases
+from jiceng.conduct.demo_data import seed_supervision
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
+from jiceng.support.demo_data import seed_support
 
 
 def _width(text: str) -> int:
@@ -35,7 +37,8 @@ def _table(rows: list[list[str]]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Load the demo data (the fictional 青禾区 with its units and people in every role, "
-        "requests over the last 12 months and evaluation rounds) and print the demo accounts. "
+        "requests over the last 12 months, evaluation rounds, fund ledgers, rosters, care lists "
+        "and supervision) and print the demo accounts. "
         "Running it again creates nothing and prints the accounts again."
     )
 
@@ -56,6 +59,15 @@ class Command(BaseCommand):
                 "a draft for the current one (default; --no-evaluation skips them)."
             ),
         )
+        parser.add_argument(
+            "--support",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=(
+                "Create the demo guarantees: fund ledgers, staff rosters, equipment, care lists, "
+                "supervision visits and rectification items (default; --no-support skips them)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         cases = options["cases"]
@@ -68,6 +80,9 @@ class Command(BaseCommand):
                     seed_cases(people, self.stdout, count=cases)
                 if options["evaluation"]:
                     seed_evaluation(people, self.stdout)
+                if options["support"]:
+                    seed_support(people, self.stdout)
+                    seed_supervision(people, self.stdout)
         except DomainError as error:
             raise CommandError(str(error.message)) from None
         self._print_accounts(people)
