@@ -1,9 +1,10 @@
 """Who sees and does what on care lists (one policy per model).
 
 A care target's personal data is seen only by the staff of its unit and of the units above it
-who do support work (SUPPORT_RECORD or SUPPORT_MANAGE), and by the members paired with it.
-Everyone else (siblings, district administrators, discipline inspectors, system administrators)
-gets 404 for the same page a permitted colleague opens.
+who do support work (SUPPORT_RECORD or SUPPORT_MANAGE: district administrators hold it as the
+superiors of every unit), and by the members paired with it. Everyone else (siblings,
+discipline inspectors, system administrators) gets 404 for the same page a permitted colleague
+opens.
 
 Actions: "view"; "manage" (add, edit, pair, take off the list, export: SUPPORT_MANAGE in the
 target's unit or above); "visit" (record a visit: SUPPORT_RECORD); "raise_case" (turn a need

@@ -17,6 +17,7 @@ from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
 from jiceng.support.demo_data import seed_support
+from jiceng.support.demo_venues import seed_venues
 
 
 def _width(text: str) -> int:
@@ -64,8 +65,9 @@ class Command(BaseCommand):
             action=argparse.BooleanOptionalAction,
             default=True,
             help=(
-                "Create the demo guarantees: fund ledgers, staff rosters, equipment, care lists, "
-                "supervision visits and rectification items (default; --no-support skips them)."
+                "Create the demo guarantees: venues with check-ins, activities and spot checks, "
+                "fund ledgers, staff rosters, equipment, care lists, supervision visits and "
+                "rectification items (default; --no-support skips them)."
             ),
         )
 
@@ -83,6 +85,7 @@ class Command(BaseCommand):
                 if options["support"]:
                     seed_support(people, self.stdout)
                     seed_supervision(people, self.stdout)
+                    seed_venues(people, self.stdout)
         except DomainError as error:
             raise CommandError(str(error.message)) from None
         self._print_accounts(people)
