@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from jiceng.conduct.models import RectificationItem
 from jiceng.core import clock
 from jiceng.core.actors import Actor
 from jiceng.core.calendar import WorkCalendar, get_calendar
@@ -151,6 +152,15 @@ def spotchecks_visible(actor: Actor, venue: Venue | None = None) -> QuerySet[Spo
 def spotcheck_get(actor: Actor, pk: int) -> SpotCheck:
     queryset = spotchecks_visible(actor).prefetch_related("photos")
     return access_object(actor, SpotCheck, queryset=queryset, pk=pk)
+
+
+def spotcheck_item_visible(actor: Actor, check: SpotCheck) -> bool:
+    """May `actor` open the rectification item the check opened? (A grid's staff see their
+    community's spot checks but only their grid's items.)"""
+    return (
+        check.rectification_id is not None
+        and visible(actor, RectificationItem).filter(pk=check.rectification_id).exists()
+    )
 
 
 def checkins_recent(actor: Actor, venue: Venue, limit: int = 20) -> list[VenueCheckIn]:

@@ -561,8 +561,13 @@ def spotcheck_list(request: HttpRequest) -> HttpResponse:
 
 @_venue_staff
 def spotcheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    check = selectors.spotcheck_get(_actor(request), pk)
-    return render(request, "support/spotcheck_detail.html", {"check": check})
+    actor = _actor(request)
+    check = selectors.spotcheck_get(actor, pk)
+    return render(
+        request,
+        "support/spotcheck_detail.html",
+        {"check": check, "item_visible": selectors.spotcheck_item_visible(actor, check)},
+    )
 
 
 # --- utilisation ----------------------------------------------------------------------------

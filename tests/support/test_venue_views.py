@@ -399,9 +399,18 @@ def test_a_spot_check_through_the_page_opens_a_rectification_item(tree, venue):
     assert (item.source_kind, item.source_id, item.unit) == ("spot_check", check.pk, venue.unit)
     page = client.get(response["Location"]).content.decode()
     assert item.title in page
-    # The unit sees the finding about itself.
+    link = f'href="{reverse("conduct_rectification_detail", args=[item.pk])}"'
+    assert link in page
+    # The unit sees the finding about itself, with the link to its item.
     own = client_for(tree.people[Role.BRANCH_SECRETARY])
-    assert own.get(reverse("spotcheck_detail", args=[check.pk])).status_code == 200
+    response = own.get(reverse("spotcheck_detail", args=[check.pk]))
+    assert response.status_code == 200 and link in response.content.decode()
+    # A grid's worker sees the community's spot checks but not its items: no dead link.
+    grid = client_for(tree.people[Role.GRID_WORKER])
+    response = grid.get(reverse("spotcheck_detail", args=[check.pk]))
+    assert response.status_code == 200
+    assert item.title in response.content.decode() and link not in response.content.decode()
+    assert grid.get(reverse("conduct_rectification_detail", args=[item.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(
