@@ -376,16 +376,19 @@ def test_the_rounds_page_aggregate_leaves_the_guarantee_metrics_out(tree, client
     round_.state = RoundState.SUPERIOR
     round_.save(update_fields=["state"])
     client.force_login(tree.people[Role.DISTRICT_ADMIN])
-    with translation_en():
-        page = client.get(f"/evaluation/rounds/{round_.pk}/")
+    page = client.get(f"/evaluation/rounds/{round_.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "without objective indicators" in page.content.decode()
-
-
-def translation_en():
-    from django.utils import translation
-
-    return translation.override("en")
+    # A round whose schemes have no guarantee metric has nothing to warn about.
+    plain = make_open_round(
+        tree.district,
+        [tree.community_b1],
+        [make_scheme(tree.district, "village")],
+        state=RoundState.SUPERIOR,
+    )
+    page = client.get(f"/evaluation/rounds/{plain.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Rater spread" in page.content.decode()  # the raters' columns are there
+    assert "without objective indicators" not in page.content.decode()
 
 
 def test_computing_costs_the_same_queries_for_more_units_with_guarantee_metrics(tree):

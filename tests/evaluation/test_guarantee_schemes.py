@@ -4,11 +4,12 @@ spreadsheet import), labels in the editor, and the pure scoring of a value."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from jiceng.core.errors import DomainError
 from jiceng.evaluation import scheme_services as services
-from jiceng.evaluation.models import Indicator, ScoringRule
+from jiceng.evaluation.models import Indicator, Scheme, ScoringRule
 from jiceng.evaluation.scheme_selectors import describe_rule
 from jiceng.evaluation.scheme_xlsx import scheme_import
 from jiceng.evaluation.scoring import (
@@ -198,3 +199,15 @@ class TestScore:
     def test_share_is_none_without_a_denominator(self):
         assert share(2, 5) == 0.4
         assert share(0, 0) is None
+
+    def test_the_scheme_page_says_who_scores_each_kind_of_metric(self, tree, client):
+        admin = tree.people[Role.DISTRICT_ADMIN]
+        services.scheme_install_defaults(actor=actor_for(admin), owner=tree.district)
+        scheme = Scheme.objects.get(family="community-default")
+        client.force_login(admin)
+        url = reverse("scheme_detail", args=[scheme.pk])
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "venues found open at spot checks: full points at 100%, none at 50%" in page
+        assert "care visits on time: full points at 95%, none at 60%" in page
+        assert page.count("computed from support and rectification records") == 2
+        assert "computed from case data" in page  # the case metrics of the outcomes
