@@ -3,7 +3,9 @@
 Each has four dimensions — 转变思想观念 (service mindset), 改进服务作风 (service conduct),
 强化服务保障 (guarantees) and 群众满意 (resident outcomes) — weighted to 100, and within each
 dimension indicators weighted to 100. The wording is ours; a district copies and adapts it.
-Objective metrics use the case metrics the results code computes (see scoring.CASE_METRICS).
+Objective metrics use the case metrics the results code computes (see scoring.CASE_METRICS),
+and in the guarantees dimension a few guarantee metrics (scoring.GUARANTEE_METRICS) that the
+superior's source scores from the support and rectification records.
 """
 
 from __future__ import annotations
@@ -248,13 +250,23 @@ def _community() -> tuple[DimensionData, ...]:
                 checklist(
                     "c-venue",
                     "阵地开放与使用",
-                    30,
+                    20,
                     [
                         "党群服务中心按公示时间开放，抽查时无关门现象",
                         "节假日安排轮值，开放时间公示在门口和线上",
                         "活动室每月组织活动不少于4次，有签到记录",
                         "设置群众意见簿，意见在10个工作日内回复",
                     ],
+                ),
+                metric(
+                    "c-venue-open",
+                    "阵地抽查开放率",
+                    15,
+                    "评价期内上级在公示开放时间内抽查阵地时发现正常开放的比例，由抽查记录自动计算，"
+                    "计入组织考评；无抽查记录时不计分。",
+                    key="venue_open",
+                    target=1.0,
+                    floor=0.5,
                 ),
                 checklist(
                     "c-funds",
@@ -276,13 +288,23 @@ def _community() -> tuple[DimensionData, ...]:
                 checklist(
                     "c-care",
                     "精准关爱服务",
-                    25,
+                    10,
                     [
                         "建立困难群众、独居老人、残疾人等关爱对象清单并动态更新",
                         "党员与关爱对象结对帮扶全覆盖",
                         "关爱对象每月至少走访或电话联系一次",
                         "提供个性化服务项目不少于3项",
                     ],
+                ),
+                metric(
+                    "c-care-visits",
+                    "关爱走访按期完成率",
+                    10,
+                    "评价期内关爱对象应走访次数中按期走访的比例，由走访记录自动计算，计入组织考评；"
+                    "无应走访次数时不计分。",
+                    key="care_visits",
+                    target=0.95,
+                    floor=0.6,
                 ),
             ],
         ),
@@ -395,13 +417,23 @@ def _village() -> tuple[DimensionData, ...]:
                 checklist(
                     "v-venue",
                     "阵地开放与使用",
-                    30,
+                    20,
                     [
                         "村级党群服务中心按公示时间开放，抽查时无关门现象",
                         "农家书屋、文化活动室等场所正常使用，有活动记录",
                         "每月组织面向村民的活动或培训不少于2次",
                         "设置村民意见箱，意见在10个工作日内回复",
                     ],
+                ),
+                metric(
+                    "v-venue-open",
+                    "阵地抽查开放率",
+                    15,
+                    "评价期内上级在公示开放时间内抽查阵地时发现正常开放的比例，由抽查记录自动计算，"
+                    "计入组织考评；无抽查记录时不计分。",
+                    key="venue_open",
+                    target=1.0,
+                    floor=0.5,
                 ),
                 checklist(
                     "v-funds",
@@ -423,13 +455,23 @@ def _village() -> tuple[DimensionData, ...]:
                 checklist(
                     "v-care",
                     "精准关爱服务",
-                    25,
+                    10,
                     [
                         "建立留守老人、留守儿童、困难家庭等关爱对象清单并动态更新",
                         "党员与关爱对象结对帮扶全覆盖",
                         "关爱对象每月至少走访或电话联系一次",
                         "为行动不便的村民提供上门代办服务",
                     ],
+                ),
+                metric(
+                    "v-care-visits",
+                    "关爱走访按期完成率",
+                    10,
+                    "评价期内关爱对象应走访次数中按期走访的比例，由走访记录自动计算，计入组织考评；"
+                    "无应走访次数时不计分。",
+                    key="care_visits",
+                    target=0.95,
+                    floor=0.6,
                 ),
             ],
         ),
@@ -539,27 +581,47 @@ def _street() -> tuple[DimensionData, ...]:
                 checklist(
                     "s-supervision",
                     "督导检查与整改",
-                    30,
+                    20,
                     [
                         "每季度对辖区阵地开放情况开展抽查",
                         "督导发现的问题建立整改清单并限期销号",
                         "对整改不力的社区（村）约谈提醒",
                     ],
                 ),
+                metric(
+                    "s-rectification",
+                    "督导整改完成进度",
+                    15,
+                    "评价期内辖区督导发现问题的整改进度（按权重汇总，已验收计100%），由整改记录"
+                    "自动计算，计入组织考评；无整改事项时不计分。",
+                    key="rectification",
+                    target=1.0,
+                    floor=0.5,
+                ),
                 checklist(
                     "s-funds",
                     "经费保障",
-                    25,
+                    15,
                     [
                         "社区（村）服务群众经费足额及时拨付",
                         "经费使用情况定期检查并通报",
                         "为服务阵地维护和设备更新安排专项资金",
                     ],
                 ),
+                metric(
+                    "s-fund-execution",
+                    "经费执行率",
+                    10,
+                    "评价期所在年度街道（乡镇）本级经费已支出占已拨付的比例，由经费台账自动计算，"
+                    "计入组织考评；无拨款时不计分。",
+                    key="fund_execution",
+                    target=0.9,
+                    floor=0.5,
+                ),
                 scale(
                     "s-staff",
                     "工作力量下沉",
-                    25,
+                    20,
                     "机关干部下沉社区（村）、充实网格力量的情况："
                     "0 为没有下沉，5 为常态化下沉并参与诉求办理。",
                     evidence=True,

@@ -73,8 +73,11 @@ class IndicatorForm(DimensionForm):
         help_text=_(
             "Checklist: one item per line. Scale: top=5. Deduction: per_item=2. "
             "Metric: metric=on_time; target=0.95; floor=0.6, where the metric is response, "
-            "resolution, satisfaction, on_time or no_feedback, and a target below the floor "
-            "means lower is better."
+            "resolution, satisfaction, on_time or no_feedback (case data, in the residents' "
+            "score), or venue_open, fund_execution, staff_ratio, care_visits or rectification "
+            "(guarantees, in the superior's score); targets and floors are shares from 0 to 1, "
+            "except staff_ratio (staff per 1,000 residents, such as target=3; floor=1), and a "
+            "target below the floor means lower is better."
         ),
     )
     evidence_required = forms.BooleanField(label=_("Evidence required"), required=False)
@@ -82,7 +85,10 @@ class IndicatorForm(DimensionForm):
     scored_by_superior = forms.BooleanField(
         label=_("Scored by the superior"),
         required=False,
-        help_text=_("Metric indicators are computed from case data; no one scores them by hand."),
+        help_text=_(
+            "Metric indicators are computed from case data or from the support and "
+            "rectification records; no one scores them by hand."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

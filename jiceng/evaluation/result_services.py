@@ -22,6 +22,7 @@ from jiceng.core.audit import audit_log
 from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.evaluation import case_metrics
+from jiceng.evaluation.guarantee_metrics import guarantee_metrics
 from jiceng.evaluation.models import (
     Appeal,
     AppealStatus,
@@ -158,6 +159,7 @@ def _details(
     dimensions: dict[str, Any],
     adjustments: Mapping[str, float],
     config: ScoringConfig,
+    guarantees: Mapping[str, float | None] | None = None,
 ) -> dict[str, Any]:
     residents = result.residents
     raters = result.superior
@@ -190,6 +192,12 @@ def _details(
         },
         "cases": {
             name: list(pair) for name, pair in zip(CASE_METRICS, unit.cases.ratios(), strict=True)
+        },
+        # The guarantee metrics the superior's source scored (values, not scores; None: not
+        # measured), so a report can say where the automatic part came from.
+        "guarantees": {
+            key: None if value is None else round(value, 4)
+            for key, value in (guarantees or {}).items()
         },
         "weights_used": [round(weight, 2) for weight in result.judgement.weights_used],
         "grade_before_gates": result.judgement.grade_before_gates,
@@ -272,11 +280,13 @@ def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
     adjustments: dict[str, dict[str, float]] = round_.snapshot.get("adjustments", {})
     round_units = list(RoundUnit.objects.filter(round=round_).select_related("unit"))
     selves = self_scores(round_)
-    raters = rater_scores(round_)
+    # Read once and handed to both rater reads: the superior scores guarantee metrics alike.
+    guarantees = guarantee_metrics(round_)
+    raters = rater_scores(round_, metrics=guarantees)
     answers = resident_tallies(round_)
     cases = case_metrics.case_tallies(round_)
     self_dims = self_dimensions(round_)
-    rater_dims = rater_dimensions(round_)
+    rater_dims = rater_dimensions(round_, metrics=guarantees)
     units = {
         ru.pk: UnitScores(
             unit_class=ru.unit_class,
@@ -336,6 +346,7 @@ def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
                     dimensions=dimensions,
                     adjustments=adjustments.get(str(ru.pk), {}),
                     config=config,
+                    guarantees=guarantees.get(ru.pk),
                 ),
                 computed_at=now,
             )

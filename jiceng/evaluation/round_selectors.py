@@ -2,13 +2,15 @@
 
 Object helpers answer 404 for missing and forbidden rows alike. `self_scores` and
 `rater_scores` feed the results: one 0–100 score per submitted self-assessment and per
-submitted rater, computed from the snapshot's rules (docs/EVALUATION.md).
+submitted rater, computed from the snapshot's rules (docs/EVALUATION.md). Given the round's
+guarantee metrics (`guarantee_metrics.guarantee_metrics`), the superior's scores include the
+metric indicators with those keys, scored automatically and the same for every rater.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,12 +37,14 @@ from jiceng.evaluation.models import (
 from jiceng.evaluation.round_config import scoring_config
 from jiceng.evaluation.round_services import belongs_to, indicators_for, rater_of
 from jiceng.evaluation.scoring import (
+    GUARANTEE_METRICS,
     RaterSummary,
     ScoringConfig,
     SourceWeights,
     aggregate_raters,
     checklist_score,
     deduction_score,
+    guarantee_metric_score,
     scale_score,
     weighted_mean,
 )
@@ -66,21 +70,48 @@ def indicator_score(
 
 
 Answers = dict[str, tuple[Decimal | None, list[int]]]
+# A unit's guarantee metrics by key (None: not measured); see guarantee_metrics.py.
+Metrics = Mapping[str, float | None]
+
+
+def _guarantee_key(indicator: dict[str, Any]) -> str | None:
+    """The guarantee metric a metric indicator names, None for any other indicator."""
+    if indicator["rule"] != ScoringRule.METRIC:
+        return None
+    key = (indicator.get("rule_options") or {}).get("metric")
+    return str(key) if key in GUARANTEE_METRICS else None
 
 
 def dimension_scores(
-    snapshot: dict[str, Any], unit_class: str, stage: str, answers: Answers
+    snapshot: dict[str, Any],
+    unit_class: str,
+    stage: str,
+    answers: Answers,
+    metrics: Metrics | None = None,
 ) -> dict[str, float | None]:
-    """Per dimension code: its indicators that `stage` scores, weighted (None: none answered)."""
+    """Per dimension code: its indicators that `stage` scores, weighted (None: none answered).
+
+    With `metrics` (stage "superior" only), the guarantee-metric indicators count too, scored
+    from the unit's values against their target and floor; a value of None leaves the indicator
+    unscored, so its weight goes to the rest. Without them (a page's cheap aggregate) they are
+    left out, as are case-metric indicators always (they belong to the residents' source).
+    """
     scheme = snapshot.get("schemes", {}).get(unit_class)
     if scheme is None:
         return {}
     flag = "scored_by_self" if stage == "self" else "scored_by_superior"
+    automatic = metrics if stage == "superior" else None
     result: dict[str, float | None] = {}
     for dimension in scheme["dimensions"]:
         scores: list[float | None] = []
         weights: list[float] = []
         for indicator in dimension["indicators"]:
+            key = _guarantee_key(indicator)
+            if key is not None and automatic is not None:
+                value = automatic.get(key)
+                scores.append(guarantee_metric_score(value, indicator.get("rule_options")))
+                weights.append(float(indicator["weight"]))
+                continue
             if not indicator.get(flag) or indicator["rule"] == ScoringRule.METRIC:
                 continue
             answer = answers.get(indicator["code"])
@@ -91,17 +122,22 @@ def dimension_scores(
 
 
 def source_score(
-    snapshot: dict[str, Any], unit_class: str, stage: str, answers: Answers
+    snapshot: dict[str, Any],
+    unit_class: str,
+    stage: str,
+    answers: Answers,
+    metrics: Metrics | None = None,
 ) -> float | None:
     """Indicators weighted within their dimension, dimensions weighted into one 0–100 score.
 
-    Only indicators the stage scores count; a dimension with none of them, or none answered,
-    gives its weight to the others (`weighted_mean`).
+    Only indicators the stage scores count (with `metrics`, the superior's guarantee-metric
+    indicators too); a dimension with none of them, or none answered, gives its weight to the
+    others (`weighted_mean`).
     """
     scheme = snapshot.get("schemes", {}).get(unit_class)
     if scheme is None:
         return None
-    by_dimension = dimension_scores(snapshot, unit_class, stage, answers)
+    by_dimension = dimension_scores(snapshot, unit_class, stage, answers, metrics)
     return weighted_mean(
         [by_dimension[dimension["code"]] for dimension in scheme["dimensions"]],
         [float(dimension["weight"]) for dimension in scheme["dimensions"]],
@@ -163,29 +199,51 @@ def self_dimensions(round_: Round) -> dict[int, dict[str, float | None]]:
     }
 
 
+def _unit_metrics(metrics: Mapping[int, Metrics] | None, round_unit_id: int) -> Metrics | None:
+    return None if metrics is None else metrics.get(round_unit_id, {})
+
+
 def rater_scores(
-    round_: Round, round_unit_ids: Collection[int] | None = None
+    round_: Round,
+    round_unit_ids: Collection[int] | None = None,
+    metrics: Mapping[int, Metrics] | None = None,
 ) -> dict[int, list[float]]:
     """Per RoundUnit id: each submitted rater's score, lowest first (units nobody rated: []).
 
-    `round_unit_ids` limits it to some units (a page of them).
+    `round_unit_ids` limits it to some units (a page of them). `metrics` (per RoundUnit id, from
+    `guarantee_metrics`) fills the guarantee-metric indicators into every rater's score; without
+    it they are left out. A unit nobody rated has no superior score either way.
     """
     classes, answers = _rating_answers(round_, round_unit_ids)
     result: dict[int, list[float]] = {pk: [] for pk in classes}
     for (round_unit_id, _rating), given in answers.items():
-        score = source_score(round_.snapshot, classes[round_unit_id], "superior", given)
+        score = source_score(
+            round_.snapshot,
+            classes[round_unit_id],
+            "superior",
+            given,
+            _unit_metrics(metrics, round_unit_id),
+        )
         if score is not None:
             result[round_unit_id].append(score)
     return {pk: sorted(scores) for pk, scores in result.items()}
 
 
-def rater_dimensions(round_: Round) -> dict[int, list[dict[str, float | None]]]:
-    """Per RoundUnit id: each submitted rating's score per dimension."""
+def rater_dimensions(
+    round_: Round, metrics: Mapping[int, Metrics] | None = None
+) -> dict[int, list[dict[str, float | None]]]:
+    """Per RoundUnit id: each submitted rating's score per dimension (`metrics` as above)."""
     classes, answers = _rating_answers(round_, None)
     result: dict[int, list[dict[str, float | None]]] = defaultdict(list)
     for (round_unit_id, _rating), given in answers.items():
         result[round_unit_id].append(
-            dimension_scores(round_.snapshot, classes[round_unit_id], "superior", given)
+            dimension_scores(
+                round_.snapshot,
+                classes[round_unit_id],
+                "superior",
+                given,
+                _unit_metrics(metrics, round_unit_id),
+            )
         )
     return dict(result)
 
@@ -193,7 +251,12 @@ def rater_dimensions(round_: Round) -> dict[int, list[dict[str, float | None]]]:
 def rater_summaries(
     round_: Round, round_unit_ids: Collection[int] | None = None
 ) -> dict[int, RaterSummary]:
-    """Per RoundUnit id: the raters' aggregate (trimmed mean from five raters) and spread."""
+    """Per RoundUnit id: the raters' aggregate (trimmed mean from five raters) and spread.
+
+    For pages: without the guarantee metrics (reading them costs the support and conduct
+    queries and the venues' hours maths), so these figures are the hand-scored indicators only;
+    the results carry the full superior score.
+    """
     config = scoring_config(round_.snapshot.get("config"))
     return {
         pk: aggregate_raters(scores, config)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jiceng.core.actors import Actor
 from jiceng.core.permissions import visible
 from jiceng.evaluation.models import Indicator, Scheme, SchemeStatus, ScoringRule
+from jiceng.evaluation.scoring import GUARANTEE_METRICS, UNBOUNDED_METRICS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,6 +60,11 @@ METRIC_LABELS: dict[str, StrOrPromise] = {
     "satisfaction": _("satisfaction rate"),
     "on_time": _("on-time rate"),
     "no_feedback": _("share of cases without feedback"),
+    "venue_open": _("venues found open at spot checks"),
+    "fund_execution": _("fund execution rate"),
+    "staff_ratio": _("staff per 1,000 residents"),
+    "care_visits": _("care visits on time"),
+    "rectification": _("rectification progress"),
 }
 
 
@@ -77,6 +83,12 @@ def describe_rule(indicator: Indicator) -> str:
         return gettext("%(points)s points off per finding") % {"points": options.get("per_item")}
     if indicator.rule == ScoringRule.METRIC:
         target, floor = options.get("target", 0), options.get("floor", 0)
+        if options.get("metric") in UNBOUNDED_METRICS:
+            return gettext("%(metric)s: full points at %(target)s, none at %(floor)s") % {
+                "metric": METRIC_LABELS.get(str(options.get("metric"))),
+                "target": f"{float(target):g}",
+                "floor": f"{float(floor):g}",
+            }
         return gettext("%(metric)s: full points at %(target)s%%, none at %(floor)s%%") % {
             "metric": METRIC_LABELS.get(str(options.get("metric")), options.get("metric")),
             "target": _percent(target),
@@ -103,6 +115,15 @@ class Node:
     @property
     def rule_summary(self) -> str:
         return describe_rule(self.indicator)
+
+    @property
+    def scored_by(self) -> StrOrPromise | None:
+        """Who scores an objective metric: case data (residents) or guarantees (superior)."""
+        if self.indicator.rule != ScoringRule.METRIC:
+            return None
+        if (self.indicator.rule_options or {}).get("metric") in GUARANTEE_METRICS:
+            return _("computed from support and rectification records, in the superior's score")
+        return _("computed from case data")
 
     @property
     def items(self) -> list[str]:

@@ -24,10 +24,13 @@ from jiceng.core.audit import audit_log
 from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
 from jiceng.evaluation.models import Indicator, Scheme, SchemeStatus, ScoringRule, UnitClass
-from jiceng.evaluation.scoring import CASE_METRICS
+from jiceng.evaluation.scoring import CASE_METRICS, GUARANTEE_METRICS, UNBOUNDED_METRICS
 from jiceng.orgs.models import OrgUnit
 
-METRIC_KEYS: tuple[str, ...] = CASE_METRICS
+# Case metrics feed the residents' source; guarantee metrics the superior's (docs/SCORING.md).
+METRIC_KEYS: tuple[str, ...] = CASE_METRICS + GUARANTEE_METRICS
+# Targets and floors of metrics that are not shares (staff per 1,000 residents).
+MAX_UNBOUNDED_TARGET = 1000.0
 MAX_CHECKLIST_ITEMS = 30
 MAX_ITEM_LENGTH = 200
 MAX_SCALE_TOP = 100
@@ -115,6 +118,23 @@ def _ratio(value: Any, name: str) -> float:
     return number
 
 
+def _amount(value: Any, name: str) -> float:
+    """A target or floor of a metric that is not a share: a number from 0 to 1,000."""
+    message = _("%(name)s must be a number from 0 to %(limit)s, such as 3.") % {
+        "name": name,
+        "limit": f"{MAX_UNBOUNDED_TARGET:,.0f}",
+    }
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise DomainError(message, field="rule_options")
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= MAX_UNBOUNDED_TARGET:  # NaN fails too
+        raise DomainError(message, field="rule_options")
+    return number
+
+
 def clean_rule_options(
     rule: str, options: Mapping[str, Any] | None, *, max_points: Decimal | None = None
 ) -> dict[str, Any]:
@@ -178,8 +198,9 @@ def clean_rule_options(
                 _("Choose one of the metrics %(metrics)s.") % {"metrics": ", ".join(METRIC_KEYS)},
                 field="rule_options",
             )
-        target = _ratio(options.get("target"), "target")
-        floor = _ratio(options.get("floor"), "floor")
+        number = _amount if metric in UNBOUNDED_METRICS else _ratio
+        target = number(options.get("target"), "target")
+        floor = number(options.get("floor"), "floor")
         if target == floor:
             raise DomainError(
                 _("The target and the floor must differ (a lower target means lower is better)."),

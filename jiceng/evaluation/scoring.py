@@ -70,6 +70,19 @@ class Gate(StrEnum):
 # docs/SCORING.md "Case rates".
 CASE_METRICS: tuple[str, ...] = ("response", "resolution", "satisfaction", "on_time", "no_feedback")
 
+# Objective metrics of the guarantees (强化服务保障), scored inside the superior's source, the
+# same for every rater of a unit; definitions in docs/SCORING.md "Guarantee metrics in the
+# superior's assessment". All are shares from 0 to 1 except `staff_ratio` (staff per 1,000
+# residents), whose target and floor may be any numbers of 0 or more.
+GUARANTEE_METRICS: tuple[str, ...] = (
+    "venue_open",
+    "fund_execution",
+    "staff_ratio",
+    "care_visits",
+    "rectification",
+)
+UNBOUNDED_METRICS: frozenset[str] = frozenset({"staff_ratio"})
+
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
@@ -342,6 +355,33 @@ def metric_score(value: float | None, rule: MetricRule) -> float | None:
         return None
     position = (value - rule.floor) / (rule.target - rule.floor)
     return min(1.0, max(0.0, position)) * 100.0
+
+
+def guarantee_metric_score(
+    value: float | None, options: Mapping[str, object] | None
+) -> float | None:
+    """A guarantee metric's value scored by its indicator's options (`target`, `floor`).
+
+    `metric_score` with the indicator's rule: 100 at the target or better, 0 at the floor or
+    worse, linear between; None (not measured) stays None, so the indicator's weight goes to
+    the other indicators, as a missing answer's does.
+    """
+    if value is None:
+        return None
+    options = options or {}
+    target, floor = options.get("target"), options.get("floor")
+    _require(
+        isinstance(target, int | float) and isinstance(floor, int | float),
+        f"a metric indicator needs a numeric target and floor, got {target!r} and {floor!r}",
+    )
+    return metric_score(value, MetricRule(target=float(target), floor=float(floor)))  # type: ignore[arg-type]
+
+
+def share(numerator: float, denominator: float) -> float | None:
+    """numerator ÷ denominator; None when there is nothing to divide by (not measured)."""
+    if denominator <= 0:
+        return None
+    return numerator / denominator
 
 
 def weighted_mean(scores: Sequence[float | None], weights: Sequence[float]) -> float | None:

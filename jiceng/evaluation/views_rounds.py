@@ -29,6 +29,7 @@ from jiceng.evaluation.forms_rounds import (
     ScoringForm,
     parse_answers,
 )
+from jiceng.evaluation.guarantee_metrics import used_guarantee_metrics
 from jiceng.evaluation.models import (
     AssessmentStatus,
     Rater,
@@ -157,6 +158,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "units": units,
             "rows": [(item, summaries.get(item.pk)) for item in units],
             "shows_ratings": shows_ratings,
+            # The raters' scores above leave the guarantee metrics out (rater_summaries).
+            "without_guarantees": shows_ratings and bool(used_guarantee_metrics(round_.snapshot)),
             "raters": raters,
             "rater_form": rater_form,
             "manages": manages,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -107,29 +108,53 @@ def care_visit_completion(
     Every household on the list during the period counts, by `care_schedule.completion`
     (docs/SCORING.md, "Care-visit completion"). Two queries, whatever the number of households.
     """
+    return care_visit_completion_by_unit(unit, [unit.path], period, today=today)[unit.path]
+
+
+def care_visit_completion_by_unit(
+    root: OrgUnit,
+    unit_paths: Sequence[str],
+    period: tuple[date, date],
+    *,
+    today: date | None = None,
+) -> dict[str, tuple[int, int]]:
+    """`care_visit_completion` of each unit (by path) in `root`'s subtree, read together.
+
+    Each household's numbers count for every given unit at or above its own (numerators and
+    denominators add up, not rates). Two queries for all the units (the evaluation reads every
+    unit of a round at once).
+    """
     start, end = period
     day = today or care_today()
+    result = dict.fromkeys(unit_paths, (0, 0))
     targets = list(
-        CareTarget.objects.filter(unit_path__startswith=unit.path)
+        CareTarget.objects.filter(unit_path__startswith=root.path)
         .exclude(closed_on__lt=start)
         .filter(first_due_on__lte=end)
-        .values_list("pk", "frequency", "interval_days", "first_due_on", "closed_on")
+        .values_list("pk", "unit_path", "frequency", "interval_days", "first_due_on", "closed_on")
     )
     if not targets:
-        return 0, 0
+        return result
     visits: dict[int, list[date]] = defaultdict(list)
     for target_id, visited_on in CareVisit.objects.filter(
-        target__unit_path__startswith=unit.path, visited_on__lte=min(day, end)
+        target__unit_path__startswith=root.path, visited_on__lte=min(day, end)
     ).values_list("target_id", "visited_on"):
         visits[target_id].append(visited_on)
-    on_time = due = 0
-    for pk, frequency, interval, first_due, closed_on in targets:
+    for pk, path, frequency, interval, first_due, closed_on in targets:
         schedule = care_schedule.Schedule(
             frequency=frequency, first_due=first_due, interval_days=interval
         )
         done, owed = care_schedule.completion(
             schedule, visits[pk], period=period, today=day, closed_on=closed_on
         )
-        on_time += done
-        due += owed
-    return on_time, due
+        for prefix in _prefixes(path):
+            if prefix in result:
+                on_time, due = result[prefix]
+                result[prefix] = (on_time + done, due + owed)
+    return result
+
+
+def _prefixes(path: str) -> list[str]:
+    """The paths of the unit at `path` and of every unit above it."""
+    step = OrgUnit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -95,6 +96,38 @@ def staff_ratio(unit: OrgUnit, *, actor: Actor = SYSTEM) -> StaffRatio:
     return StaffRatio(
         staff=counts["staff"] or 0, full_time=counts["full_time"] or 0, population=unit.population
     )
+
+
+def staff_ratios(root: OrgUnit, units: Sequence[OrgUnit]) -> dict[int, StaffRatio]:
+    """`staff_ratio` of each of `units` (all in `root`'s subtree), read as the system.
+
+    One grouped query for them all: active staff counted per unit path, each unit adding those
+    at or below it (the evaluation reads every unit of a round at once).
+    """
+    rows = (
+        StaffMember.objects.filter(unit_path__startswith=root.path, left_on__isnull=True)
+        .values("unit_path")
+        .annotate(
+            staff=Count("pk"), full_time=Count("pk", filter=Q(employment=Employment.FULL_TIME))
+        )
+        .order_by()
+    )
+    by_path = {unit.path: unit for unit in units}
+    counts = {unit.pk: [0, 0] for unit in units}
+    step = OrgUnit.steplen
+    for row in rows:
+        path = row["unit_path"]
+        for end in range(step, len(path) + 1, step):
+            unit = by_path.get(path[:end])
+            if unit is not None:
+                counts[unit.pk][0] += row["staff"]
+                counts[unit.pk][1] += row["full_time"]
+    return {
+        unit.pk: StaffRatio(
+            staff=counts[unit.pk][0], full_time=counts[unit.pk][1], population=unit.population
+        )
+        for unit in units
+    }
 
 
 def today() -> date:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jiceng.conduct.models import RectificationItem
@@ -20,7 +22,7 @@ from jiceng.conduct.rectification_services import (
     rectification_report,
     rectification_verify,
 )
-from jiceng.conduct.selectors import rectification_completion
+from jiceng.conduct.selectors import rectification_completion, rectification_completion_by_unit
 from jiceng.orgs.roles import Role
 
 
@@ -125,3 +127,13 @@ def test_completion_of_a_unit_over_a_period(tree, actors, record_visit):
     # An item verified before a period started does not count in it either.
     later = Period(today + timedelta(days=1), today + timedelta(days=30))
     assert rectification_completion(tree.community_a1, later).items == 1
+
+    # The evaluation reads every unit of a round at once: the same figures, in one query.
+    units = [tree.street_a, tree.community_a1, tree.community_a2, tree.street_b]
+    with CaptureQueriesContext(connection) as queries:
+        together = rectification_completion_by_unit(
+            tree.district, [unit.path for unit in units], this_year
+        )
+    assert len(queries) == 1
+    assert together == {unit.path: rectification_completion(unit, this_year) for unit in units}
+    assert together[tree.community_a2.path].progress == 0.0

@@ -15,7 +15,7 @@ from jiceng.evaluation import scheme_services as services
 from jiceng.evaluation.default_scheme import DEFAULT_SCHEMES
 from jiceng.evaluation.models import Indicator, Scheme, SchemeStatus, ScoringRule, UnitClass
 from jiceng.evaluation.scheme_services import IndicatorData
-from jiceng.evaluation.scoring import CASE_METRICS
+from jiceng.evaluation.scoring import CASE_METRICS, GUARANTEE_METRICS
 from jiceng.evaluation.snapshot import scheme_snapshot
 from jiceng.orgs.roles import Role
 from tests.evaluation.factories import make_scheme
@@ -92,8 +92,28 @@ class TestDefaults:
             rows = scheme.indicators.exclude(parent=None)
             assert set(rows.values_list("rule", flat=True)) == set(ScoringRule.values)
             metrics = {r.rule_options["metric"] for r in rows if r.rule == ScoringRule.METRIC}
-            assert metrics == set(CASE_METRICS)
+            # Every case metric, plus the guarantee metrics of the guarantees dimension (scored
+            # in the superior's source), which are no case metrics.
+            assert metrics - set(GUARANTEE_METRICS) == set(CASE_METRICS)
             assert rows.filter(evidence_required=True).exists()
+
+    def test_defaults_put_guarantee_metrics_in_the_guarantees_dimension(self, tree, admin):
+        services.scheme_install_defaults(actor=admin, owner=tree.district)
+        expected = {
+            "community-default": {"c-venue-open": "venue_open", "c-care-visits": "care_visits"},
+            "village-default": {"v-venue-open": "venue_open", "v-care-visits": "care_visits"},
+            "street-default": {
+                "s-rectification": "rectification",
+                "s-fund-execution": "fund_execution",
+            },
+        }
+        for scheme in Scheme.objects.all():
+            rows = scheme.indicators.filter(
+                rule=ScoringRule.METRIC, rule_options__metric__in=GUARANTEE_METRICS
+            ).select_related("parent")
+            assert {r.code: r.rule_options["metric"] for r in rows} == expected[scheme.family]
+            assert {r.parent.name for r in rows} == {"强化服务保障"}
+            assert not any(r.scored_by_self or r.scored_by_superior for r in rows)
 
     def test_management_command_installs_for_the_district(self, tree, capsys):
         call_command("evaluation_default_schemes")
