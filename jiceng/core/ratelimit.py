@@ -103,16 +103,22 @@ class SqliteStore:
 
     def _db(self) -> tuple[sqlite3.Connection, int]:
         if getattr(self._local, "pid", None) != os.getpid():
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS counter"
-                " (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
-                " WITHOUT ROWID"
-            )
             # One descriptor per thread: flock excludes descriptors, not processes.
             lock = os.open(f"{self.path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            # Under the lock: switching a new file to WAL while another connection does the same
+            # fails at once with "database is locked", whatever the busy timeout.
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=OFF")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS counter"
+                    " (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
+                    " WITHOUT ROWID"
+                )
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
             self._local.db, self._local.lock, self._local.pid = db, lock, os.getpid()
         return self._local.db, self._local.lock
 
