@@ -35,6 +35,16 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Fernet key for misconduct reporters' contact details (docs/CONDUCT.md). Required in production
+# (a deployment check says so); development and tests derive a stable key from SECRET_KEY.
+MISCONDUCT_KEY = env.str("MISCONDUCT_KEY", default="")
+if not MISCONDUCT_KEY and (DEBUG or TESTING):
+    import base64
+    import hashlib
+
+    MISCONDUCT_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(b"jiceng-misconduct-dev:" + SECRET_KEY.encode()).digest()
+    ).decode()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

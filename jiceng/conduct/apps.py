@@ -8,4 +8,4 @@ class ConductConfig(AppConfig):
     verbose_name = _("Service conduct")
 
     def ready(self) -> None:
-        from jiceng.conduct import permissions  # noqa: F401  (registers policies)
+        from jiceng.conduct import misconduct_crypto, permissions  # noqa: F401  (policies, checks)

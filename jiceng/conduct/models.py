@@ -277,3 +277,6 @@ class FindingPhoto(models.Model):
         return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
             self.content_type, "bin"
         )
+
+
+from jiceng.conduct.misconduct_models import *  # noqa: F403,E402

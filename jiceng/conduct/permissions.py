@@ -99,3 +99,6 @@ class InspectionPolicy(ModelPolicy[Inspection]):
         if action == "record":
             return actor.has_capability(Capability.SUPERVISE)
         return False
+
+
+from jiceng.conduct import permissions_misconduct  # noqa: E402, F401  (registers its policy)

@@ -1,0 +1,360 @@
+"""Writes on misconduct reports (作风问题举报): filing, the reporter's lookup, the inspectors' work.
+
+Every step is a timeline entry (`MisconductEvent`) and an audit entry. Audit data never holds the
+reporter's contact details, passphrase or receipt code, nor the report's text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiceng.cases.photos import checked_photo
+from jiceng.conduct.misconduct_crypto import decrypt_contact, encrypt_contact
+from jiceng.conduct.misconduct_models import (
+    MisconductEvent,
+    MisconductEvidence,
+    MisconductKind,
+    MisconductOutcome,
+    MisconductReport,
+    MisconductStatus,
+)
+from jiceng.core.actors import RESIDENT, Actor
+from jiceng.core.audit import audit_log
+from jiceng.core.errors import Conflict, DomainError
+from jiceng.core.permissions import require
+from jiceng.orgs.models import Membership, OrgUnit
+from jiceng.orgs.roles import Role
+
+MAX_DETAILS = 4000
+MAX_NOTE = 4000
+MIN_PASSPHRASE = 8
+MAX_PASSPHRASE = 128
+MAX_EVIDENCE_FILES = 5
+CODE_BYTES = 16  # 128 bits from the receipt code alone; the passphrase adds to it
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    data: bytes
+
+
+# --- receipt codes and passphrases ----------------------------------------------------------
+def new_receipt_code() -> str:
+    """26 base32 characters (130 bits) in groups of four, easy to copy on a phone."""
+    raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().rstrip("=")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:64]
+
+
+def receipt_digest(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, checked when the code is unknown so both cost the same."""
+    return make_password(secrets.token_urlsafe(32))
+
+
+# --- evidence -------------------------------------------------------------------------------
+def checked_evidence(uploads: Sequence[UploadedFile]) -> list[CheckedFile]:
+    """Photos (re-encoded, so no GPS or device metadata) and PDFs, recognised by content."""
+    if len(uploads) > MAX_EVIDENCE_FILES:
+        raise DomainError(
+            _("At most %(n)d evidence files can be attached.") % {"n": MAX_EVIDENCE_FILES},
+            field="evidence",
+        )
+    limit = settings.CASE_MAX_PHOTO_BYTES
+    files: list[CheckedFile] = []
+    for upload in uploads:
+        upload.seek(0)
+        head = upload.read(5)
+        if head == b"%PDF-":
+            upload.seek(0)
+            raw = upload.read(limit + 1)
+            if len(raw) > limit:
+                raise DomainError(
+                    _("Each evidence file may be at most %(mb)d MB.")
+                    % {"mb": limit // (1024 * 1024)},
+                    field="evidence",
+                )
+            files.append(CheckedFile("application/pdf", raw))
+            continue
+        try:
+            content, photo = checked_photo(upload)
+        except DomainError:
+            raise DomainError(
+                _("Only photos (JPEG, PNG, WebP) and PDF files can be attached."),
+                field="evidence",
+            ) from None
+        files.append(CheckedFile(photo.content_type, content))
+    return files
+
+
+def _store_evidence(report: MisconductReport, files: Sequence[CheckedFile]) -> None:
+    MisconductEvidence.objects.bulk_create(
+        MisconductEvidence(
+            report=report, content_type=f.content_type, data=f.data, size=len(f.data)
+        )
+        for f in files
+    )
+
+
+# --- routing --------------------------------------------------------------------------------
+def reportable_units() -> list[OrgUnit]:
+    """Active units that have a level above them (the top unit has no inspectors above it)."""
+    return list(OrgUnit.objects.filter(is_active=True, depth__gt=1).order_by("path"))
+
+
+def handling_unit_for(unit: OrgUnit) -> OrgUnit:
+    """The nearest unit strictly above `unit` with an active discipline inspector; else the top."""
+    step = OrgUnit.steplen
+    paths = [unit.path[: step * level] for level in range(1, unit.depth)]
+    ancestors = list(OrgUnit.objects.filter(path__in=paths).order_by("depth"))  # top down
+    if not ancestors:
+        raise DomainError(_("Choose the unit the report is about."), field="unit")
+    staffed = set(
+        Membership.objects.active()
+        .filter(unit__in=ancestors, role=Role.DISCIPLINE_INSPECTOR)
+        .values_list("unit_id", flat=True)
+    )
+    for ancestor in reversed(ancestors):
+        if ancestor.pk in staffed:
+            return ancestor
+    return ancestors[0]
+
+
+# --- the reporter ---------------------------------------------------------------------------
+def _clean_text(value: str, *, field: str, limit: int, required: bool = True) -> str:
+    text = (value or "").replace("\x00", "").strip()
+    if required and not text:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > limit:
+        raise DomainError(
+            _("Write at most %(n)d characters.") % {"n": limit},
+            field=field,
+        )
+    return text
+
+
+def misconduct_file(
+    *,
+    kind: str,
+    unit: OrgUnit,
+    person: str = "",
+    details: str,
+    anonymous: bool,
+    name: str = "",
+    phone: str = "",
+    passphrase: str,
+    evidence: Sequence[UploadedFile] = (),
+) -> tuple[MisconductReport, str]:
+    """File a report as a resident; returns it and the receipt code (shown once, never stored)."""
+    if kind not in MisconductKind.values:
+        raise DomainError(_("Choose the type of misconduct."), field="kind")
+    if not unit.is_active or unit.depth <= 1:
+        raise DomainError(_("Choose the unit the report is about."), field="unit")
+    person = _clean_text(person, field="person", limit=100, required=False)
+    details = _clean_text(details, field="details", limit=MAX_DETAILS)
+    if not (MIN_PASSPHRASE <= len(passphrase or "") <= MAX_PASSPHRASE):
+        raise DomainError(
+            _("The passphrase needs %(min)d to %(max)d characters.")
+            % {"min": MIN_PASSPHRASE, "max": MAX_PASSPHRASE},
+            field="passphrase",
+        )
+    contact = None
+    if not anonymous:
+        name = _clean_text(name, field="name", limit=50)
+        phone = _clean_text(phone, field="phone", limit=20)
+        if (
+            not all(ch.isdigit() or ch in "+- " for ch in phone)
+            or sum(ch.isdigit() for ch in phone) < 5
+        ):
+            raise DomainError(_("Enter a valid telephone number."), field="phone")
+        contact = encrypt_contact(name=name, phone=phone)
+    files = checked_evidence(evidence)
+    handler = handling_unit_for(unit)
+    code = new_receipt_code()
+    with transaction.atomic():
+        report = MisconductReport.objects.create(
+            receipt_digest=receipt_digest(code),
+            kind=kind,
+            accused_unit=unit,
+            accused_path=unit.path,
+            handling_unit=handler,
+            handling_path=handler.path,
+            accused_person=person,
+            details=details,
+            anonymous=anonymous,
+            contact_encrypted=contact,
+            passphrase_hash=make_password(passphrase),
+        )
+        _store_evidence(report, files)
+        MisconductEvent.objects.create(report=report, kind=MisconductEvent.Kind.FILED, public=True)
+        audit_log(
+            actor=RESIDENT,
+            action="conduct.misconduct.filed",
+            target=report,
+            data={"kind": kind, "evidence": len(files)},
+        )
+    return report, code
+
+
+def misconduct_lookup(*, code: str, passphrase: str) -> MisconductReport | None:
+    """The report for this code and passphrase, else None: the same answer and the same cost
+    whether the code is unknown or the passphrase wrong. Callers rate-limit by address."""
+    passphrase = (passphrase or "")[:MAX_PASSPHRASE]
+    report = (
+        MisconductReport.objects.filter(receipt_digest=receipt_digest(code or "")).first()
+        if normalise_code(code or "")
+        else None
+    )
+    if report is None or not report.passphrase_hash:
+        check_password(passphrase, _dummy_hash())
+        return None
+    if not check_password(passphrase, report.passphrase_hash):
+        return None
+    return report
+
+
+def misconduct_add_info(
+    *, report: MisconductReport, text: str, evidence: Sequence[UploadedFile] = ()
+) -> MisconductEvent:
+    """The reporter (proved by `misconduct_lookup`) adds information or evidence."""
+    text = _clean_text(text, field="text", limit=MAX_NOTE, required=not evidence)
+    files = checked_evidence(evidence)
+    with transaction.atomic():
+        locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
+        if locked.evidence.count() + len(files) > MAX_EVIDENCE_FILES * 3:
+            raise DomainError(_("No more evidence files can be attached."), field="evidence")
+        _store_evidence(locked, files)
+        event = MisconductEvent.objects.create(
+            report=locked, kind=MisconductEvent.Kind.INFO, text=text, public=True
+        )
+        audit_log(
+            actor=RESIDENT,
+            action="conduct.misconduct.info_added",
+            target=locked,
+            data={"evidence": len(files)},
+        )
+    return event
+
+
+# --- the inspectors -------------------------------------------------------------------------
+def _locked(report: MisconductReport) -> MisconductReport:
+    return MisconductReport.objects.select_for_update().get(pk=report.pk)
+
+
+def misconduct_triage(
+    *, actor: Actor, report: MisconductReport, accept: bool, reason: str = ""
+) -> MisconductReport:
+    """Accept for investigation, or close as not in scope with a reason (shown to the reporter)."""
+    require(actor, "triage", MisconductReport, report)
+    reason = _clean_text(reason, field="reason", limit=MAX_NOTE, required=not accept)
+    with transaction.atomic():
+        report = _locked(report)
+        if report.status != MisconductStatus.NEW:
+            raise Conflict(_("This report has already been triaged."))
+        report.status = MisconductStatus.ACCEPTED if accept else MisconductStatus.NOT_IN_SCOPE
+        report.save(update_fields=["status", "updated_at"])
+        MisconductEvent.objects.create(
+            report=report,
+            kind=MisconductEvent.Kind.ACCEPTED if accept else MisconductEvent.Kind.NOT_IN_SCOPE,
+            text=reason,
+            public=True,
+            author=actor.user,
+        )
+        audit_log(
+            actor=actor,
+            action="conduct.misconduct.accepted" if accept else "conduct.misconduct.rejected",
+            target=report,
+        )
+    return report
+
+
+def misconduct_note(*, actor: Actor, report: MisconductReport, text: str) -> MisconductEvent:
+    """An investigation note: inspectors only, never shown to the reporter."""
+    require(actor, "note", MisconductReport, report)
+    text = _clean_text(text, field="text", limit=MAX_NOTE)
+    with transaction.atomic():
+        report = _locked(report)
+        if report.status != MisconductStatus.ACCEPTED:
+            raise Conflict(_("Notes can be added while the report is under investigation."))
+        event = MisconductEvent.objects.create(
+            report=report, kind=MisconductEvent.Kind.NOTE, text=text, author=actor.user
+        )
+        audit_log(actor=actor, action="conduct.misconduct.noted", target=report)
+    return event
+
+
+def misconduct_conclude(
+    *, actor: Actor, report: MisconductReport, outcome: str, action_taken: str
+) -> MisconductReport:
+    """Record the outcome of the investigation and the action taken."""
+    require(actor, "conclude", MisconductReport, report)
+    if outcome not in MisconductOutcome.values:
+        raise DomainError(_("Choose the outcome."), field="outcome")
+    action_taken = _clean_text(action_taken, field="action_taken", limit=MAX_NOTE)
+    with transaction.atomic():
+        report = _locked(report)
+        if report.status != MisconductStatus.ACCEPTED:
+            raise Conflict(_("Only a report under investigation can be concluded."))
+        report.status = MisconductStatus.CONCLUDED
+        report.outcome = outcome
+        report.action_taken = action_taken
+        report.save(update_fields=["status", "outcome", "action_taken", "updated_at"])
+        MisconductEvent.objects.create(
+            report=report,
+            kind=MisconductEvent.Kind.OUTCOME,
+            text=action_taken,
+            author=actor.user,
+        )
+        audit_log(
+            actor=actor,
+            action="conduct.misconduct.concluded",
+            target=report,
+            data={"outcome": outcome},
+        )
+    return report
+
+
+def misconduct_reply(*, actor: Actor, report: MisconductReport, text: str) -> MisconductEvent:
+    """A reply the reporter reads with the receipt code and passphrase."""
+    require(actor, "reply", MisconductReport, report)
+    text = _clean_text(text, field="text", limit=MAX_NOTE)
+    with transaction.atomic():
+        report = _locked(report)
+        event = MisconductEvent.objects.create(
+            report=report,
+            kind=MisconductEvent.Kind.REPLY,
+            text=text,
+            public=True,
+            author=actor.user,
+        )
+        audit_log(actor=actor, action="conduct.misconduct.replied", target=report)
+    return event
+
+
+def misconduct_contact_show(*, actor: Actor, report: MisconductReport) -> dict[str, str]:
+    """Decrypt a named reporter's contact details; every read is audit-logged (without them)."""
+    require(actor, "show_contact", MisconductReport, report)
+    if report.anonymous or not report.contact_encrypted:
+        raise DomainError(_("This report was made anonymously."))
+    with transaction.atomic():
+        audit_log(actor=actor, action="conduct.misconduct.contact_read", target=report)
+    return decrypt_contact(bytes(report.contact_encrypted))
