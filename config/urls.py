@@ -16,6 +16,7 @@ urlpatterns = [
     path("support/", include("jiceng.support.urls")),
     path("v/", include("jiceng.support.urls_public")),
     path("conduct/", include("jiceng.conduct.urls")),
+    path("report-conduct/", include("jiceng.conduct.urls_public")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("jiceng.cases.open311_urls")),
     path("django-admin/", admin_site.urls),
