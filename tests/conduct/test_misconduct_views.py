@@ -75,6 +75,8 @@ def test_resident_files_reads_the_answer_and_adds_information(tree):
     assert code is not None
     report = MisconductReport.objects.get()
     assert report.anonymous and report.handling_unit == tree.street_a
+    filed = AuditEntry.objects.get(action="conduct.misconduct.filed")
+    assert filed.request_id == svc.ANONYMOUS_REQUEST_ID != answer["X-Request-ID"]
 
     inspector = _client(tree.people[Role.DISCIPLINE_INSPECTOR])
     detail = reverse("misconduct_detail", args=[report.pk])
@@ -244,3 +246,12 @@ def test_reports_are_not_in_the_admin_or_the_api(tree):
     admin = _client(tree.people[Role.SYSTEM_ADMIN])
     schema = admin.get("/api/v1/openapi.json").content.decode()
     assert "isconduct" not in schema
+
+
+def test_only_inspectors_get_the_inbox_link(tree):
+    inspector = _client(tree.people[Role.DISCIPLINE_INSPECTOR])
+    secretary = _client(tree.people[Role.BRANCH_SECRETARY])
+    inbox = reverse("misconduct_inbox")
+    assert inbox in inspector.get(reverse("misconduct_inbox"), **EN).content.decode()
+    assert inbox not in secretary.get(reverse("case_worklist"), **EN).content.decode()
+    assert reverse("misconduct_report") in _client().get(reverse("landing"), **EN).content.decode()
