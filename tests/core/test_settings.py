@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 
@@ -101,6 +102,7 @@ def test_deploy_check_is_clean_with_production_settings():
         "HTTPS": "true",
         "ALLOWED_HOSTS": "jiceng.example.org",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "MISCONDUCT_KEY": Fernet.generate_key().decode(),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
