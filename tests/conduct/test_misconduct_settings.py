@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from django.conf import settings
 
 from jiceng.conduct.misconduct_crypto import check_misconduct_key, decrypt_contact, encrypt_contact
 
@@ -59,4 +58,3 @@ def test_tests_get_a_stable_derived_key_that_round_trips(settings):
     assert decrypt_contact(token) == {"name": "", "phone": ""}  # another key reads nothing
     settings.MISCONDUCT_KEY = ""
     assert [error.id for error in check_misconduct_key()] == ["jiceng.E101"]
-
