@@ -45,6 +45,7 @@ lint: $(VENV)/.dev
 	bin/check-messages
 	DEBUG=false HTTPS=true ALLOWED_HOSTS=jiceng.example.org \
 	  SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	  MISCONDUCT_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: $(VENV)/.dev

@@ -58,3 +58,12 @@ def test_tests_get_a_stable_derived_key_that_round_trips(settings):
     assert decrypt_contact(token) == {"name": "", "phone": ""}  # another key reads nothing
     settings.MISCONDUCT_KEY = ""
     assert [error.id for error in check_misconduct_key()] == ["jiceng.E101"]
+
+
+def test_a_derived_key_fails_the_check_outside_development(settings):
+    settings.DEBUG = False
+    settings.TESTING = False
+    settings.MISCONDUCT_KEY_FROM_ENV = False
+    assert [error.id for error in check_misconduct_key()] == ["jiceng.E101"]
+    settings.MISCONDUCT_KEY_FROM_ENV = True
+    assert check_misconduct_key() == []
