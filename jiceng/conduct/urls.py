@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from jiceng.conduct import views
 
@@ -27,4 +27,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("progress/", views.rectification_rollup, name="conduct_rollup"),
     path("progress/<str:code>/", views.rectification_rollup, name="conduct_rollup_unit"),
+    path("obstruction/", include("jiceng.conduct.urls_obstruction")),
 ]
