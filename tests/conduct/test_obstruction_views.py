@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 
 from jiceng.cases import services
-from jiceng.cases.models import Category, Channel
+from jiceng.cases.models import Category, Channel, EscalationReason
 from jiceng.conduct.obstruction_selectors import obstruction_index, obstruction_report
 from jiceng.conduct.rectification_rollup import Period
 from jiceng.core import clock
-from jiceng.core.actors import ANONYMOUS
+from jiceng.core.actors import ANONYMOUS, RESIDENT, SYSTEM
 from jiceng.core.errors import DomainError
 from jiceng.orgs.roles import Role
 from tests.factories import actor_for, make_member
@@ -152,3 +152,65 @@ class TestPage:
         moment = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
         with django_assert_max_num_queries(12), clock.at(moment):
             assert client.get(url("QH")).status_code == 200
+
+
+class TestReturnsAndEscalations:
+    def test_a_return_a_reopen_and_an_escalation_through_the_services(self, tree, actors):
+        secretary = actors[Role.BRANCH_SECRETARY]
+        grid = actors[Role.GRID_WORKER]
+        category = Category.objects.get(code="rubbish")
+        with clock.at(MONDAY):
+            case = services.case_submit(
+                actor=ANONYMOUS,
+                category=category,
+                area=tree.community_a1,
+                title="楼道灯坏了",
+                description="柳岸路88号3单元楼道灯坏了一个星期。",
+                channel=Channel.WEB,
+            )
+            services.case_accept(case=case, actor=secretary)
+            services.case_dispatch(case=case, actor=secretary, to_unit=tree.grid_a1)
+        with clock.at(MONDAY + timedelta(hours=2)):
+            services.case_return(case=case, actor=grid, note="不属网格职责")
+        with clock.at(MONDAY + timedelta(days=1)):
+            services.case_dispatch(case=case, actor=secretary, to_unit=tree.community_a1)
+            services.case_start(case=case, actor=secretary)
+            services.case_resolve(case=case, actor=secretary, body="已更换灯泡。")
+        with clock.at(MONDAY + timedelta(days=2)):
+            services.case_feedback(case=case, actor=RESIDENT, solved="no", satisfaction=1)
+        with clock.at(MONDAY + timedelta(days=3)):
+            case.refresh_from_db()
+            services.case_escalate(
+                case=case, actor=SYSTEM, reason=EscalationReason.values[0], deadline=clock.now()
+            )
+        with clock.at(datetime(2026, 3, 10, 9, 0, tzinfo=TZ)):
+            report = obstruction_report(tree.street_a, PERIOD)
+        units = report.analysis.units
+        assert units[tree.grid_a1.pk].returns == 1
+        assert units[tree.community_a1.pk].bounced_in == {case.pk}  # came back after dispatch
+        assert units[tree.community_a1.pk].resolved == {case.pk}
+        assert units[tree.community_a1.pk].reopen_rate == 1
+        assert units[tree.street_a.pk].escalations_received == 1
+        assert units[tree.community_a1.pk].escalated_from == {case.pk}
+        # 2 working hours at the grid (Monday 9:00–11:00)
+        assert units[tree.grid_a1.pk].dwell_hours == pytest.approx(2)
+
+
+class TestRanking:
+    def test_sorting_and_paging(self, client, tree, bounce, monkeypatch):
+        from jiceng.conduct import views_obstruction
+
+        bounce(5)
+        monkeypatch.setattr(views_obstruction, "PAGE_SIZE", 1)
+        client.force_login(tree.people[Role.STREET_SUPERVISOR])
+        with clock.at(datetime(2026, 3, 10, 9, 0, tzinfo=TZ)):
+            first = client.get(url("QH-DH") + "&sort=index")
+            second = client.get(url("QH-DH") + "&sort=index&page=2")
+            by_cases = client.get(url("QH-DH") + "&sort=cases")
+        [top] = first.context["table"]
+        assert top["unit"].code == "QH-DH-GX"  # 桂香社区: every case stalled there
+        assert top["rank"] == 1
+        assert first.context["has_next"]
+        [runner_up] = second.context["table"]
+        assert runner_up["unit"].code == "QH-DH-LA"
+        assert by_cases.status_code == 200
