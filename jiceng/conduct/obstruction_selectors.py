@@ -35,6 +35,7 @@ class UnitRef:
     code: str
     name: str
     path: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,9 @@ def obstruction_report(
     analysis = obstruction.analyse(rows, until=until, hours=working_hours, stall_hours=stall_hours)
     ids = set(analysis.units) | {u for pair in analysis.flows for u in pair}
     units = {
-        pk: UnitRef(pk, code, name, path)
-        for pk, code, name, path in OrgUnit.objects.filter(Q(pk__in=ids)).values_list(
-            "pk", "code", "name", "path"
+        pk: UnitRef(pk, code, name, path, kind)
+        for pk, code, name, path, kind in OrgUnit.objects.filter(Q(pk__in=ids)).values_list(
+            "pk", "code", "name", "path", "kind"
         )
     }
     inside = Analysis(

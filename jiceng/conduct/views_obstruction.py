@@ -116,6 +116,7 @@ def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpRespo
             "rank": entry.rank,
             "index": entry.index,
             "unit": report.units[entry.stats.unit],
+            "drill": report.units[entry.stats.unit].kind in LEVELS and entry.stats.unit != unit.pk,
             "stats": entry.stats,
             "mean_dwell": entry.stats.mean_dwell,
             "reopen_rate": entry.stats.reopen_rate,
@@ -124,6 +125,9 @@ def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpRespo
         }
         for entry in rows
     ]
+    below = OrgUnit.objects.filter(
+        path__startswith=unit.path, depth=unit.depth + 1, kind__in=LEVELS
+    ).order_by("path")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -131,6 +135,7 @@ def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpRespo
         "conduct/obstruction_unit.html",
         {
             "unit": unit,
+            "below": below,
             "form": form,
             "period": period,
             "table": table,

@@ -130,6 +130,14 @@ class TestPage:
         assert detail in response.content.decode()
         assert b'id="obstruction-data"' in response.content
 
+    def test_the_district_page_links_down_to_the_street(self, client, tree, bounce):
+        bounce()
+        client.force_login(tree.people[Role.DISTRICT_ADMIN])
+        with clock.at(datetime(2026, 3, 10, 9, 0, tzinfo=TZ)):
+            response = client.get(url("QH"))
+        street = reverse("obstruction_unit_code", args=["QH-DH"])
+        assert street + "?start=2026-03-01&amp;end=2026-03-31" in response.content.decode()
+
     def test_own_unit_without_code(self, client, tree):
         client.force_login(tree.people[Role.STREET_SUPERVISOR])
         assert client.get(reverse("obstruction_unit")).status_code == 200
