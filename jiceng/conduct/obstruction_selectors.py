@@ -134,3 +134,13 @@ def obstruction_index(unit: OrgUnit, period: Period) -> float | None:
     analysis = obstruction.analyse(rows, until=until, hours=working_hours)
     stats = analysis.units.get(unit.pk)
     return obstruction.obstruction_index(stats) if stats else None
+
+
+def obstruction_index_by_unit(root: OrgUnit, period: Period) -> dict[int, float | None]:
+    """`obstruction_index`-like figures of every unit that held a case of `root`'s subtree, by
+    unit id, from one read: for an evaluation round that scores many units at once. A unit's
+    figure covers the cases of `root`'s scope it held (for a unit below `root`, cases that came
+    from outside `root`'s scope are not counted)."""
+    rows, _codes, until = event_rows(root, period)
+    analysis = obstruction.analyse(rows, until=until, hours=working_hours)
+    return {pk: obstruction.obstruction_index(stats) for pk, stats in analysis.units.items()}

@@ -10,7 +10,11 @@ from django.urls import reverse
 
 from jiceng.cases import services
 from jiceng.cases.models import Category, Channel, EscalationReason
-from jiceng.conduct.obstruction_selectors import obstruction_index, obstruction_report
+from jiceng.conduct.obstruction_selectors import (
+    obstruction_index,
+    obstruction_index_by_unit,
+    obstruction_report,
+)
 from jiceng.conduct.rectification_rollup import Period
 from jiceng.core import clock
 from jiceng.core.actors import ANONYMOUS, RESIDENT, SYSTEM
@@ -86,6 +90,16 @@ class TestReport:
             assert obstruction_index(tree.community_b1, PERIOD) is None
         # 桂香社区: all 5 stalled (0.3), mean dwell 35 h (0.2), nothing else → 50
         assert index == pytest.approx(50)
+
+    def test_index_of_every_unit_at_once(self, tree, bounce, django_assert_max_num_queries):
+        bounce(5)
+        with clock.at(datetime(2026, 3, 10, 9, 0, tzinfo=TZ)):
+            single = obstruction_index(tree.community_a1, PERIOD)
+            with django_assert_max_num_queries(1):
+                figures = obstruction_index_by_unit(tree.district, PERIOD)
+        assert figures[tree.community_a2.pk] == pytest.approx(50)
+        assert figures[tree.community_a1.pk] == single
+        assert single is not None and single > 0
 
     def test_a_period_longer_than_a_year_is_refused(self, tree):
         with pytest.raises(DomainError):
