@@ -96,16 +96,23 @@ def working_hours(start: datetime, end: datetime) -> float:
     return get_calendar().working_time_between(start, end) / timedelta(hours=1)
 
 
+def default_stall_hours() -> float:
+    """Two working days of the deployment's calendar (14 hours with the default periods)."""
+    return 2 * get_calendar().day_length / timedelta(hours=1)
+
+
 def obstruction_report(
     unit: OrgUnit,
     period: Period,
     *,
     min_cases: int = obstruction.DEFAULT_MIN_CASES,
-    stall_hours: float = obstruction.DEFAULT_STALL_HOURS,
+    stall_hours: float | None = None,
 ) -> Report:
     """Analytics of `unit`'s subtree over `period`; the caller checks the actor may see it."""
     rows, codes, until = event_rows(unit, period)
-    analysis = obstruction.analyse(rows, until=until, hours=working_hours, stall_hours=stall_hours)
+    analysis = obstruction.analyse(
+        rows, until=until, hours=working_hours, stall_hours=stall_hours or default_stall_hours()
+    )
     ids = set(analysis.units) | {u for pair in analysis.flows for u in pair}
     units = {
         pk: UnitRef(pk, code, name, path, kind)
@@ -131,7 +138,9 @@ def obstruction_index(unit: OrgUnit, period: Period) -> float | None:
     """The unit's obstruction index (0–100) over the cases of its subtree in `period`, or None
     with too few cases. For the evaluation's objective metrics."""
     rows, _codes, until = event_rows(unit, period)
-    analysis = obstruction.analyse(rows, until=until, hours=working_hours)
+    analysis = obstruction.analyse(
+        rows, until=until, hours=working_hours, stall_hours=default_stall_hours()
+    )
     stats = analysis.units.get(unit.pk)
     return obstruction.obstruction_index(stats) if stats else None
 
@@ -142,5 +151,7 @@ def obstruction_index_by_unit(root: OrgUnit, period: Period) -> dict[int, float 
     figure covers the cases of `root`'s scope it held (for a unit below `root`, cases that came
     from outside `root`'s scope are not counted)."""
     rows, _codes, until = event_rows(root, period)
-    analysis = obstruction.analyse(rows, until=until, hours=working_hours)
+    analysis = obstruction.analyse(
+        rows, until=until, hours=working_hours, stall_hours=default_stall_hours()
+    )
     return {pk: obstruction.obstruction_index(stats) for pk, stats in analysis.units.items()}
