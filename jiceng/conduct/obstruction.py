@@ -62,6 +62,7 @@ class UnitStats:
     unit: int
     cases: set[int] = field(default_factory=set)  # cases the unit held at some time
     dwell_hours: float = 0.0  # held time, summed over cases
+    dwell_by_status: dict[str, float] = field(default_factory=dict)  # the same, by step
     stalled: set[int] = field(default_factory=set)
     bounced_in: set[int] = field(default_factory=set)  # came back to this unit after leaving it
     returns: int = 0  # cases this unit sent back (退回)
@@ -78,6 +79,13 @@ class UnitStats:
     @property
     def mean_dwell(self) -> float:
         return self.dwell_hours / len(self.cases) if self.cases else 0.0
+
+    @property
+    def slowest_step(self) -> tuple[str, float] | None:
+        """The status in which cases waited longest here, with the hours (summed)."""
+        if not self.dwell_by_status:
+            return None
+        return max(self.dwell_by_status.items(), key=lambda item: (item[1], item[0]))
 
     @property
     def reopen_rate(self) -> float | None:
@@ -99,10 +107,16 @@ def _stats(units: dict[int, UnitStats], unit: int) -> UnitStats:
 
 
 def _dwell(
-    units: dict[int, UnitStats], holder: int, case_id: int, spent: float, stall_hours: float
+    units: dict[int, UnitStats],
+    holder: int,
+    case_id: int,
+    status: str,
+    spent: float,
+    stall_hours: float,
 ) -> None:
     stats = _stats(units, holder)
     stats.dwell_hours += spent
+    stats.dwell_by_status[status] = stats.dwell_by_status.get(status, 0.0) + spent
     if spent > stall_hours:
         stats.stalled.add(case_id)
 
@@ -132,13 +146,14 @@ def analyse(
         holder: int | None = None
         held_since: datetime | None = None
         held = False
+        status = ""
         left: set[int] = set()
         transfers = 0
         last_resolver: int | None = None
 
         for event in events:
             if held and holder is not None and held_since is not None:
-                _dwell(units, holder, case_id, hours(held_since, event.at), stall_hours)
+                _dwell(units, holder, case_id, status, hours(held_since, event.at), stall_hours)
             if event.kind == ESCALATED:
                 if event.to_unit is not None:
                     _stats(units, event.to_unit).escalations_received += 1
@@ -170,9 +185,10 @@ def analyse(
                 _stats(units, holder).cases.add(case_id)
             held = event.status_after not in NOT_HELD
             held_since = event.at
+            status = event.status_after
         if events and held and holder is not None and held_since is not None:
             end = max(until, events[-1].at)
-            _dwell(units, holder, case_id, hours(held_since, end), stall_hours)
+            _dwell(units, holder, case_id, status, hours(held_since, end), stall_hours)
         if transfers >= CHAIN_LENGTH:
             chains.add(case_id)
     return Analysis(units=units, flows=dict(flows), chains=chains, bounces=bounces)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiceng.cases.models import Status
 from jiceng.conduct import obstruction
 from jiceng.conduct.obstruction_selectors import MAX_DAYS, obstruction_report
 from jiceng.conduct.rectification_rollup import Period
@@ -83,6 +84,14 @@ def _sort_key(name: str) -> Any:
     return lambda r: (r.rank is None, r.rank or 0)
 
 
+def _step(step: tuple[str, float] | None) -> tuple[str, float] | None:
+    if step is None:
+        return None
+    status, hours = step
+    label = str(Status(status).label) if status in Status.values else status
+    return label, hours
+
+
 @staff_required
 def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
@@ -119,6 +128,7 @@ def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpRespo
             "drill": report.units[entry.stats.unit].kind in LEVELS and entry.stats.unit != unit.pk,
             "stats": entry.stats,
             "mean_dwell": entry.stats.mean_dwell,
+            "slowest": _step(entry.stats.slowest_step),
             "reopen_rate": entry.stats.reopen_rate,
             "stalled": cases(entry.stats.stalled),
             "bounced": cases(entry.stats.bounced_in),

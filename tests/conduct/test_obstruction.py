@@ -44,6 +44,9 @@ class TestDwell:
         assert result.units[1].dwell_hours == 3
         assert result.units[2].dwell_hours == 7
         assert result.units[2].resolved == {1}
+        assert result.units[1].dwell_by_status == {"submitted": 2, "accepted": 1}
+        assert result.units[1].slowest_step == ("submitted", 2)
+        assert result.units[2].dwell_by_status == {"dispatched": 7}
         assert result.flows == {(1, 2): 1}
 
     def test_open_case_dwells_until_the_end_of_the_period(self):

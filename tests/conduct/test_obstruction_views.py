@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from jiceng.cases import services
-from jiceng.cases.models import Category, Channel, EscalationReason
+from jiceng.cases.default_categories import load
+from jiceng.cases.models import Category, Channel, EscalationReason, Status
 from jiceng.conduct.obstruction_selectors import (
     obstruction_index,
     obstruction_index_by_unit,
@@ -33,6 +35,7 @@ def bounce(tree, actors):
     secretary = actors[Role.BRANCH_SECRETARY]
     street = actors[Role.STREET_SUPERVISOR]
     other = actor_for(make_member(tree.community_a2, Role.BRANCH_SECRETARY, username="sec-gx"))
+    load(Category)  # the migration loads them; transactional tests flush them
     category = Category.objects.get(code="rubbish")
 
     def make(count: int = 1) -> list[int]:
@@ -140,6 +143,11 @@ class TestPage:
         chart = response.context["chart"]["sankey"]
         assert {"source": "柳岸社区 ›", "target": "› 桂香社区", "value": 1} in chart["links"]
         assert {"source": "桂香社区 ›", "target": "› 柳岸社区", "value": 1} in chart["links"]
+        rows = {row["unit"].code: row for row in response.context["table"]}
+        step, hours = rows["QH-DH-GX"]["slowest"]
+        assert hours == pytest.approx(35)
+        with translation.override("zh-hans"):
+            assert step == str(Status.DISPATCHED.label)
         detail = reverse("case_detail", args=[case_id])
         assert detail in response.content.decode()
         assert b'id="obstruction-data"' in response.content
