@@ -28,4 +28,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("progress/", views.rectification_rollup, name="conduct_rollup"),
     path("progress/<str:code>/", views.rectification_rollup, name="conduct_rollup_unit"),
     path("", include("jiceng.conduct.urls_misconduct")),
+    path("obstruction/", include("jiceng.conduct.urls_obstruction")),
 ]
