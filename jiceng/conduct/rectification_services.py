@@ -39,7 +39,7 @@ from jiceng.core import clock
 from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import Conflict, DomainError, Forbidden
-from jiceng.evaluation.round_services import EVIDENCE_TYPES, evidence_kind
+from jiceng.core.uploads import EVIDENCE_TYPES, evidence_kind
 from jiceng.orgs import lookups
 from jiceng.orgs.models import Membership, OrgUnit, User
 from jiceng.orgs.roles import ROLE_CAPABILITIES, Capability

@@ -16,12 +16,10 @@ from __future__ import annotations
 import json
 import math
 import secrets
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from itertools import pairwise
 from typing import Any
 
@@ -36,6 +34,7 @@ from jiceng.core.audit import audit_log
 from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.permissions import require
+from jiceng.core.uploads import EVIDENCE_TYPES, evidence_kind
 from jiceng.evaluation.models import (
     UNIT_CLASS_OF_KIND,
     AssessmentStatus,
@@ -630,37 +629,6 @@ def self_assessment_return(
 
 
 # --- evidence -------------------------------------------------------------------------------
-EVIDENCE_TYPES = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def evidence_kind(raw: bytes) -> str | None:
-    """The extension the content shows, whatever the name says; None for anything else."""
-    if raw.startswith(b"%PDF-"):
-        return "pdf"
-    if raw.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if raw.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(BytesIO(raw)) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        if "[Content_Types].xml" in names:
-            if "word/document.xml" in names:
-                return "docx"
-            if "xl/workbook.xml" in names:
-                return "xlsx"
-    return None
-
-
 def _checked_evidence(upload: UploadedFile) -> tuple[bytes, str]:
     too_big = DomainError(
         _("Each evidence file may be at most %(mb)d MB.")

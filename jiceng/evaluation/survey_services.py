@@ -9,21 +9,18 @@ page's script only hides and shows questions.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.core import clock
+from jiceng.core import clock, privacy
 from jiceng.core.actors import RESIDENT, Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -85,9 +82,7 @@ def new_token() -> str:
 
 
 def keyed_hash(purpose: str, value: str) -> str:
-    """HMAC of a device id or address: repeats can be counted, people cannot be identified."""
-    key = f"jiceng.evaluation.survey.{purpose}:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return privacy.keyed_hash("jiceng.evaluation.survey", purpose, value)
 
 
 def stage_open(round_: Round, now: datetime | None = None) -> bool:

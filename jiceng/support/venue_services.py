@@ -6,14 +6,11 @@ it writes anything, and leaves an audit entry (`support.venue.<verb>`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.cases.photos import Photo, checked_photo
 from jiceng.conduct.rectification_services import rectification_open
-from jiceng.core import clock
+from jiceng.core import clock, privacy
 from jiceng.core.actors import RESIDENT, Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.calendar import get_calendar
@@ -61,9 +58,7 @@ MAX_ACTIVITY = timedelta(hours=24)
 
 # --- helpers --------------------------------------------------------------------------------
 def keyed_hash(purpose: str, value: str) -> str:
-    """HMAC of a device id or address: repeats can be counted, people cannot be identified."""
-    key = f"jiceng.support.venue.{purpose}:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return privacy.keyed_hash("jiceng.support.venue", purpose, value)
 
 
 def _require(allowed: bool) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jiceng.core.audit import all_entries_in_order, verify_chain
 from jiceng.core.models import AuditEntry
+from jiceng.core.uploads import evidence_kind
 from jiceng.evaluation.demo_data import demo_pdf, demo_periods
 from jiceng.evaluation.models import (
     Appeal,
@@ -31,7 +32,6 @@ from jiceng.evaluation.models import (
     SuperiorRating,
     SurveyResponse,
 )
-from jiceng.evaluation.round_services import evidence_kind
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import UnitKind
 
