@@ -38,36 +38,44 @@ def handler(tmp_path, unblocked):
 
 def test_a_second_writer_waits_for_the_first_to_commit_then_goes_on(handler):
     connections, lock_file = handler
-    events: list[str] = []
+    seen_on_entry: dict[str, list[str]] = {}
     first_inside = threading.Event()
+    second_knocking = threading.Event()
 
-    def write(who: str, hold: float, signal: threading.Event | None = None) -> None:
+    def write(who: str, before_begin=None, after_begin=None) -> None:
         connection = connections["default"]
         with connection.cursor() as cursor:
+            if before_begin:
+                before_begin()
             # As transaction.atomic() starts a transaction: BEGIN IMMEDIATE, lock file first.
             connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-            cursor.execute("SELECT 1")
-            events.append(f"{who} in")
-            if signal:
-                signal.set()
-            time.sleep(hold)
+            cursor.execute("SELECT who FROM item ORDER BY id")
+            # What a writer sees once inside tells whether it waited for the commit before it;
+            # the order in which threads append to a list after commit would be a race.
+            seen_on_entry[who] = [row[0] for row in cursor.fetchall()]
+            if after_begin:
+                after_begin()
             cursor.execute("INSERT INTO item (who) VALUES (%s)", [who])
             connection.commit()
-            events.append(f"{who} out")
             connection.set_autocommit(True)
         connection.close()
 
-    first = threading.Thread(target=write, args=("first", 0.3, first_inside))
+    def hold_until_the_second_knocks() -> None:
+        first_inside.set()
+        assert second_knocking.wait(timeout=10)
+        time.sleep(0.2)  # let the second reach its BEGIN and block on the lock file
+
+    first = threading.Thread(target=write, args=("first", None, hold_until_the_second_knocks))
     first.start()
-    assert first_inside.wait(timeout=5)
+    assert first_inside.wait(timeout=10)
     probe = os.open(lock_file, os.O_RDWR)
     with pytest.raises(BlockingIOError):  # the open transaction holds the lock file
         fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    second = threading.Thread(target=write, args=("second", 0))
+    second = threading.Thread(target=write, args=("second", second_knocking.set))
     second.start()
-    first.join(timeout=10)
-    second.join(timeout=10)
-    assert events == ["first in", "first out", "second in", "second out"]
+    first.join(timeout=20)
+    second.join(timeout=20)
+    assert seen_on_entry == {"first": [], "second": ["first"]}
     fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # both committed: free again
     os.close(probe)
     with connections["default"].cursor() as cursor:
