@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "jiceng.evaluation",
     "jiceng.support",
     "jiceng.conduct",
+    "jiceng.insight",
+    "jiceng.library",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,8 @@ urlpatterns = [
     path("v/", include("jiceng.support.urls_public")),
     path("conduct/", include("jiceng.conduct.urls")),
     path("report-conduct/", include("jiceng.conduct.urls_public")),
+    path("insight/", include("jiceng.insight.urls")),
+    path("library/", include("jiceng.library.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("jiceng.cases.open311_urls")),
     path("django-admin/", admin_site.urls),

@@ -280,3 +280,4 @@ class FindingPhoto(models.Model):
 
 
 from jiceng.conduct.misconduct_models import *  # noqa: F403,E402
+from jiceng.conduct.reply_quality_models import *  # noqa: F403,E402

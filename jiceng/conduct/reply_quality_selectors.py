@@ -1,0 +1,27 @@
+"""Reads of reply-quality scores, for the dashboard and evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from jiceng.conduct.reply_quality_models import ReplyScore
+
+
+def perfunctory_share(
+    *, unit_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, tuple[int, int]]:
+    """Per unit: (perfunctory replies, scored replies) among resolution replies in [start, end).
+
+    Units without a scored reply in the period are absent; the caller decides what "no data" shows.
+    """
+    rows = (
+        ReplyScore.objects.filter(
+            unit_id__in=list(unit_ids), replied_at__gte=start, replied_at__lt=end
+        )
+        .values("unit_id")
+        .annotate(scored=Count("id"), perfunctory=Count("id", filter=Q(perfunctory=True)))
+    )
+    return {row["unit_id"]: (row["perfunctory"], row["scored"]) for row in rows}

@@ -1,0 +1,1 @@
+"""Models of this app; see the app's docs page."""
