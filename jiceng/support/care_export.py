@@ -21,6 +21,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.choices import choice_label
 from jiceng.core.errors import DomainError, Forbidden
+from jiceng.core.privacy import mask_phone
 from jiceng.support.care_selectors import CareFilter, care_targets_listed
 from jiceng.support.care_services import care_today
 from jiceng.support.models.care import CareCategory, CareTarget, VisitFrequency
@@ -48,18 +49,6 @@ COLUMNS: tuple[tuple[StrOrPromise, int], ...] = (
     (gettext_lazy("Overdue"), 8),
     (gettext_lazy("Members responsible"), 24),
 )
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: the first 3 and last 4 digits; shorter numbers keep only the last 4."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if not digits:
-        return ""
-    if len(digits) >= 11:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    if len(digits) > 4:
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return "*" * len(digits)
 
 
 def mask_id_fragment(fragment: str) -> str:

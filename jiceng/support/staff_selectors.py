@@ -17,6 +17,7 @@ from django.utils import timezone
 from jiceng.core import clock
 from jiceng.core.actors import SYSTEM, Actor
 from jiceng.core.permissions import access_object, visible
+from jiceng.core.privacy import mask_phone
 from jiceng.orgs.models import OrgUnit
 from jiceng.support.models import (
     Employment,
@@ -28,16 +29,6 @@ from jiceng.support.models import (
 from jiceng.support.permissions_funds import in_own_unit, sees_unit
 
 RATIO_PLACES = Decimal("0.01")
-
-
-def mask_phone(phone: str) -> str:
-    """Keep the first three and last four digits of a mobile, the last four of others."""
-    digits = phone.replace("-", "")
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]}****{digits[-4:]}"
-    if len(digits) > 4:
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return "*" * len(digits)
 
 
 def shown_phone(actor: Actor, staff: StaffMember) -> str:

@@ -405,7 +405,7 @@ class TestMasks:
         ],
     )
     def test_phone_numbers_keep_their_first_three_and_last_four_digits(self, phone, masked):
-        from jiceng.support.care_export import mask_phone
+        from jiceng.core.privacy import mask_phone
 
         assert mask_phone(phone) == masked
 
