@@ -1,4 +1,5 @@
-"""Background jobs of the core: a nightly check of the audit chain, SQLite's statistics."""
+"""Background jobs of the core: a nightly check of the audit chain, SQLite's statistics, and the
+sweep of uploaded files no record refers to."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from jiceng.core.audit import ChainReport, all_entries_in_order, verify_chain
 from jiceng.core.dbstats import sqlite_optimize
+from jiceng.core.media_sweep import media_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +35,12 @@ def verify_audit_chain() -> ChainReport:
 def optimize_database() -> bool:
     """Once a day, SQLite's planner statistics follow the tables' growth (a no-op elsewhere)."""
     return sqlite_optimize(connection)
+
+
+@db_periodic_task(crontab(hour="4", minute="23"))
+def sweep_orphaned_uploads() -> int:
+    """Once a day, files left by rolled-back uploads are removed (after a day's grace)."""
+    report = media_sweep()
+    if report.orphans:
+        logger.info("Removed %s orphaned upload(s) of %s", len(report.orphans), report.examined)
+    return len(report.orphans)
