@@ -17,9 +17,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiceng.cases.models import Notification
 from jiceng.cases.photos import checked_photo
+from jiceng.cases.services import notifications_send
 from jiceng.conduct.misconduct_crypto import decrypt_contact, encrypt_contact
 from jiceng.conduct.misconduct_models import (
     MisconductEvent,
@@ -29,11 +33,13 @@ from jiceng.conduct.misconduct_models import (
     MisconductReport,
     MisconductStatus,
 )
+from jiceng.core import clock
 from jiceng.core.actors import RESIDENT, Actor
 from jiceng.core.audit import AuditDraft, AuditRecord, audit_log
 from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
-from jiceng.orgs.models import Membership, OrgUnit
+from jiceng.orgs import lookups
+from jiceng.orgs.models import Membership, OrgUnit, User
 from jiceng.orgs.roles import Role
 
 MAX_DETAILS = 4000
@@ -128,15 +134,71 @@ def handling_unit_for(unit: OrgUnit) -> OrgUnit:
     ancestors = list(OrgUnit.objects.filter(path__in=paths).order_by("depth"))  # top down
     if not ancestors:
         raise DomainError(_("Choose the unit the report is about."), field="unit")
-    staffed = set(
+    inspectors = list(
         Membership.objects.active()
         .filter(unit__in=ancestors, role=Role.DISCIPLINE_INSPECTOR)
-        .values_list("unit_id", flat=True)
+        .values_list("unit_id", "user_id")
     )
+    # An inspector who also serves in the unit concerned (or below it) is its staff: a level
+    # whose only inspectors are such people does not count as staffed.
+    conflicted = set(
+        Membership.objects.active()
+        .filter(user_id__in=[user for _unit, user in inspectors], unit__path__startswith=unit.path)
+        .values_list("user_id", flat=True)
+    )
+    staffed = {unit_id for unit_id, user_id in inspectors if user_id not in conflicted}
     for ancestor in reversed(ancestors):
         if ancestor.pk in staffed:
             return ancestor
     return ancestors[0]
+
+
+# --- telling the inspectors -----------------------------------------------------------------
+# What the inspectors are told: the report's number, its type and the unit concerned. Nothing
+# about the reporter (not whether they gave their name), nor the text: the message is e-mailed.
+FILED_MESSAGE = gettext_lazy(
+    "New misconduct report %(ref)s (%(kind)s) about %(unit)s. Open the misconduct reports to "
+    "handle it."
+)
+INFO_MESSAGE = gettext_lazy(
+    "The reporter added information to misconduct report %(ref)s about %(unit)s."
+)
+
+
+def inspectors_to_notify(report: MisconductReport) -> list[User]:
+    """The active discipline inspectors of the handling unit, less anyone who also serves in
+    the unit concerned or below it (a person with two posts is still the accused unit's)."""
+    inspectors = lookups.active_staff(report.handling_unit, [Role.DISCIPLINE_INSPECTOR])
+    if not inspectors:
+        return []
+    accused = set(
+        Membership.objects.active()
+        .filter(
+            user__in=[user.pk for user in inspectors],
+            unit__path__startswith=report.accused_path,
+        )
+        .values_list("user_id", flat=True)
+    )
+    return [user for user in inspectors if user.pk not in accused]
+
+
+def _notify_inspectors(report: MisconductReport, verb: str, message: object) -> list[Notification]:
+    """In-app and (where they have an address, after the commit) e-mail, each in their language.
+    No case is attached: the notification links nowhere the accused unit could follow."""
+    now = clock.now()
+    made = []
+    for user in inspectors_to_notify(report):
+        with translation.override(user.preferred_language):
+            fields = {
+                "ref": str(report),
+                "kind": str(MisconductKind(report.kind).label),
+                "unit": report.accused_unit.name,
+            }
+            text = (str(message) % fields)[:300]
+        made.append(
+            Notification(recipient=user, case=None, verb=verb, message=text, created_at=now)
+        )
+    return notifications_send(made)
 
 
 # --- the reporter ---------------------------------------------------------------------------
@@ -218,6 +280,7 @@ def misconduct_file(
         _store_evidence(report, files)
         MisconductEvent.objects.create(report=report, kind=MisconductEvent.Kind.FILED, public=True)
         _audit_reporter("conduct.misconduct.filed", report, {"kind": kind, "evidence": len(files)})
+        _notify_inspectors(report, "misconduct_filed", FILED_MESSAGE)
     return report, code
 
 
@@ -253,6 +316,7 @@ def misconduct_add_info(
             report=locked, kind=MisconductEvent.Kind.INFO, text=text, public=True
         )
         _audit_reporter("conduct.misconduct.info_added", locked, {"evidence": len(files)})
+        _notify_inspectors(locked, "misconduct_info", INFO_MESSAGE)
     return event
 
 
