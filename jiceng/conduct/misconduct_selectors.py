@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import CharField, Count, QuerySet, Value
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -130,16 +132,16 @@ def misconduct_counts(
     ).order_by()
     if not inspector:
         rows = rows.exclude(accused_path=unit.path)
-    # Non-inspectors are grouped by the whole scope (one "branch"), never by unit.
-    branch = (
-        Substr("accused_path", 1, len(unit.path) + OrgUnit.steplen)
-        if inspector
-        else Value(unit.path, output_field=CharField())
-    )
-    grouped = rows.values("kind", "status", "outcome", branch=branch).annotate(n=Count("pk"))
+    grouped: Any
+    if inspector:
+        branch = Substr("accused_path", 1, len(unit.path) + OrgUnit.steplen)
+        grouped = rows.values("kind", "status", "outcome", branch=branch).annotate(n=Count("pk"))
+    else:  # never grouped by unit
+        grouped = rows.values("kind", "status", "outcome").annotate(n=Count("pk"))
     by_kind: Counter[str] = Counter()
     by_state: Counter[tuple[str, str]] = Counter()
     by_branch: Counter[str] = Counter()
+    row: Mapping[str, Any]
     for row in grouped:
         count = row["n"]
         by_kind[row["kind"]] += count
