@@ -11,13 +11,15 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,6 +155,23 @@ def handling_unit_for(unit: OrgUnit) -> OrgUnit:
     return ancestors[0]
 
 
+# --- time -----------------------------------------------------------------------------------
+def _replayed_moment() -> datetime | None:
+    """The business moment when history is being replayed (`clock.at`: demo data, imports),
+    else None. `created_at` columns stamp the present on insert; replayed steps keep theirs."""
+    moment = clock.now()
+    return moment if timezone.now() - moment > timedelta(seconds=1) else None
+
+
+def _event(**fields: Any) -> MisconductEvent:
+    event = MisconductEvent.objects.create(**fields)
+    moment = _replayed_moment()
+    if moment is not None:
+        MisconductEvent.objects.filter(pk=event.pk).update(created_at=moment)
+        event.created_at = moment
+    return event
+
+
 # --- telling the inspectors -----------------------------------------------------------------
 # What the inspectors are told: the report's number, its type and the unit concerned. Nothing
 # about the reporter (not whether they gave their name), nor the text: the message is e-mailed.
@@ -277,8 +296,14 @@ def misconduct_file(
             contact_encrypted=contact,
             passphrase_hash=make_password(passphrase),
         )
+        moment = _replayed_moment()
+        if moment is not None:
+            MisconductReport.objects.filter(pk=report.pk).update(
+                created_at=moment, updated_at=moment
+            )
+            report.created_at = report.updated_at = moment
         _store_evidence(report, files)
-        MisconductEvent.objects.create(report=report, kind=MisconductEvent.Kind.FILED, public=True)
+        _event(report=report, kind=MisconductEvent.Kind.FILED, public=True)
         _audit_reporter("conduct.misconduct.filed", report, {"kind": kind, "evidence": len(files)})
         _notify_inspectors(report, "misconduct_filed", FILED_MESSAGE)
     return report, code
@@ -312,9 +337,7 @@ def misconduct_add_info(
         if locked.evidence.count() + len(files) > MAX_EVIDENCE_FILES * 3:
             raise DomainError(_("No more evidence files can be attached."), field="evidence")
         _store_evidence(locked, files)
-        event = MisconductEvent.objects.create(
-            report=locked, kind=MisconductEvent.Kind.INFO, text=text, public=True
-        )
+        event = _event(report=locked, kind=MisconductEvent.Kind.INFO, text=text, public=True)
         _audit_reporter("conduct.misconduct.info_added", locked, {"evidence": len(files)})
         _notify_inspectors(locked, "misconduct_info", INFO_MESSAGE)
     return event
@@ -337,7 +360,7 @@ def misconduct_triage(
             raise Conflict(_("This report has already been triaged."))
         report.status = MisconductStatus.ACCEPTED if accept else MisconductStatus.NOT_IN_SCOPE
         report.save(update_fields=["status", "updated_at"])
-        MisconductEvent.objects.create(
+        _event(
             report=report,
             kind=MisconductEvent.Kind.ACCEPTED if accept else MisconductEvent.Kind.NOT_IN_SCOPE,
             text=reason,
@@ -360,9 +383,7 @@ def misconduct_note(*, actor: Actor, report: MisconductReport, text: str) -> Mis
         report = _locked(report)
         if report.status != MisconductStatus.ACCEPTED:
             raise Conflict(_("Notes can be added while the report is under investigation."))
-        event = MisconductEvent.objects.create(
-            report=report, kind=MisconductEvent.Kind.NOTE, text=text, author=actor.user
-        )
+        event = _event(report=report, kind=MisconductEvent.Kind.NOTE, text=text, author=actor.user)
         audit_log(actor=actor, action="conduct.misconduct.noted", target=report)
     return event
 
@@ -383,7 +404,7 @@ def misconduct_conclude(
         report.outcome = outcome
         report.action_taken = action_taken
         report.save(update_fields=["status", "outcome", "action_taken", "updated_at"])
-        MisconductEvent.objects.create(
+        _event(
             report=report,
             kind=MisconductEvent.Kind.OUTCOME,
             text=action_taken,
@@ -404,7 +425,7 @@ def misconduct_reply(*, actor: Actor, report: MisconductReport, text: str) -> Mi
     text = _clean_text(text, field="text", limit=MAX_NOTE)
     with transaction.atomic():
         report = _locked(report)
-        event = MisconductEvent.objects.create(
+        event = _event(
             report=report,
             kind=MisconductEvent.Kind.REPLY,
             text=text,

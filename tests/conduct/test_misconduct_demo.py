@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from jiceng.cases.models import Notification
 from jiceng.conduct.demo_data import MISCONDUCT, seed_misconduct
@@ -38,6 +40,13 @@ def test_demo_reports_are_seeded_once_in_every_state():
     assert reports.filter(anonymous=False).exists() and reports.filter(anonymous=True).exists()
     assert reports.filter(events__kind="info").exists()
     assert reports.filter(events__kind="reply").count() >= 4
+    # Filed and handled on the days the demo says, not all at the moment of seeding.
+    oldest = reports.order_by("created_at").first()
+    assert oldest is not None and oldest.created_at < timezone.now() - timedelta(days=30)
+    for report in reports:
+        moments = [event.created_at for event in report.events.order_by("pk")]
+        assert moments == sorted(moments) and moments[0] == report.created_at
+        assert moments[-1] <= timezone.now()
 
     inspector = User.objects.get(username="inspector-dh")
     acting = actor_for(inspector)
