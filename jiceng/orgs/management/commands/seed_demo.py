@@ -67,7 +67,8 @@ class Command(BaseCommand):
             help=(
                 "Create the demo guarantees: venues with check-ins, activities and spot checks, "
                 "fund ledgers, staff rosters, equipment, care lists, supervision visits and "
-                "rectification items (default; --no-support skips them)."
+                "rectification items, and misconduct reports in every state (default; "
+                "--no-support skips them)."
             ),
         )
 
