@@ -592,10 +592,14 @@ def seed_misconduct(people: DemoPeople, stdout: Writer) -> int:
     stdout.write(
         _(
             "Demo misconduct reports: %(count)d, from just received to concluded. Sign in as "
-            "%(user)s (discipline inspector of 东湖街道) to handle them, or as inspector for "
+            "%(user)s (discipline inspector of %(unit)s) to handle them, or as inspector for "
             "the district's."
         )
-        % {"count": len(plans), "user": inspector.username if inspector else "inspector-dh"}
+        % {
+            "count": len(plans),
+            "user": inspector.username if inspector else "inspector-dh",
+            "unit": people.units["QH-DH"].name if "QH-DH" in people.units else "QH-DH",
+        }
     )
     if answered is not None:
         stdout.write(
