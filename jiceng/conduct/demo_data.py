@@ -19,16 +19,19 @@ from datetime import date, datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from jiceng.conduct import rectification_services
+from jiceng.conduct import misconduct_services, rectification_services
+from jiceng.conduct.misconduct_models import MisconductReport
 from jiceng.conduct.models import Inspection, RectificationItem
 from jiceng.conduct.supervision_services import FindingInput, finding_deadline, inspection_record
 from jiceng.core import clock
 from jiceng.core.actors import SYSTEM, Actor
 from jiceng.evaluation.demo_data import demo_pdf
 from jiceng.orgs.demo_data import DemoPeople, Writer
+from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Role
 from jiceng.support.demo_data import Clock, DemoActors, demo_clock
 
@@ -386,3 +389,224 @@ def seed_supervision(people: DemoPeople, stdout: Writer) -> tuple[int, int]:
         % {"visits": visits, "items": items}
     )
     return visits, items
+
+
+# --- misconduct reports (作风问题举报) -------------------------------------------------------
+# Each report is filed by a resident some working days ago and then handled by the discipline
+# inspectors above the unit concerned, step by step, up to the state it is left in.
+NEW = "new"  # just filed, waiting for the inspectors
+UNDER_WAY = "under_way"  # accepted, an investigation note and a first answer
+DONE = "done"  # accepted, investigated, concluded with an outcome and answered
+OUT_OF_SCOPE = "out_of_scope"  # not in scope, with the reason
+
+
+@dataclass(frozen=True)
+class Report:
+    unit: str
+    kind: str
+    details: str
+    story: str
+    days_ago: int
+    person: str = ""
+    name: str = ""  # a named report when set (with `phone`)
+    phone: str = ""
+    passphrase: str = "demo-举报-2026"  # noqa: S105 (a made-up resident's, printed on seeding)
+    note: str = ""  # the inspectors' investigation note
+    answer: str = ""  # the reply the reporter reads
+    outcome: str = ""
+    action: str = ""
+    reason: str = ""  # why it is not in scope
+    info: str = ""  # what the reporter adds after filing
+
+
+MISCONDUCT: tuple[Report, ...] = (
+    Report(
+        "QH-DH-LA",
+        "extortion",
+        "本月10日上午我到社区服务大厅开居住证明，窗口一位戴眼镜的男工作人员说材料不全，"
+        "让我“表示表示”就可以先办，还暗示可以微信转账。我没有给，证明至今没开出来。",
+        NEW,
+        1,
+        person="服务大厅窗口男工作人员（戴眼镜）",
+    ),
+    Report(
+        "QH-DH-GX",
+        "shirking",
+        "金桂新村5幢楼顶漏水，找社区说归物业管，找物业说要社区出证明才能动用维修资金，"
+        "两边来回跑了四趟，已经拖了一个多月，家里墙皮都泡掉了。",
+        UNDER_WAY,
+        9,
+        name="刘桂兰",
+        phone="13905718801",
+        note="已调阅该户诉求记录和社区工作台账，约谈社区分管副主任，待物业补充说明。",
+        answer="您反映的情况已受理，街道纪工委正在核查，核查结束后会在这里答复您。",
+        info="补充一下：物业经理说过“社区不盖章谁也没办法”，这是第三次去的时候说的。",
+    ),
+    Report(
+        "QH-DH-HP",
+        "obstruction",
+        "去社区盖章办老年优待证，工作人员一直在玩手机，让我在外面等了一个多小时，"
+        "问了两次都说“急什么，没看见在忙吗”，最后说盖章的人不在，让我明天再来。",
+        DONE,
+        24,
+        person="社区值班人员",
+        note="调取当日大厅监控并与当班人员谈话，情况基本属实。",
+        answer="经核查，您反映的问题属实。街道已对当班人员进行批评教育并责令书面检查，"
+        "社区已调整值班安排，保证工作时间有人盖章。感谢您的监督。",
+        outcome="substantiated",
+        action="对当班人员批评教育、责令书面检查；社区调整盖章值班安排并公示。",
+        info="补充：那天是下午两点多去的，大厅里只有她一个人。",
+    ),
+    Report(
+        "QH-DH-MZ",
+        "falsification",
+        "明珠社区上个月的“走访困难户”照片，我家老人根本没人来过，照片是在社区办公室门口拍的，"
+        "怀疑是为了应付检查补的台账。",
+        DONE,
+        31,
+        name="陈建平",
+        phone="13605718823",
+        note="核对走访登记、照片原始文件和网格员轨迹，并电话回访该户。",
+        answer="经核查，社区于当月18日已上门走访您家，当时老人在家，照片为离开前在楼下补拍。"
+        "未发现弄虚作假，但已要求社区今后走访留存现场记录。如有异议可补充材料。",
+        outcome="not_substantiated",
+        action="未发现弄虚作假；要求社区规范走访记录，现场照片须在户内拍摄并注明时间。",
+    ),
+    Report(
+        "QH-DH-WC",
+        "other",
+        "小区门口的共享单车乱停放太多，挡住了出入口，希望有人管一管。",
+        OUT_OF_SCOPE,
+        14,
+        reason="您反映的是市容管理问题，不属于作风问题举报范围。请通过“我要反映”提交诉求，"
+        "社区会派单处理。",
+    ),
+    Report(
+        "QH-XX-XQ",
+        "extortion",
+        "新桥农贸市场摊位续租时，社区有人说交500元“协调费”可以保留原来的位置，"
+        "不交就重新排队。好几户都交了，没有收据。",
+        DONE,
+        40,
+        person="社区负责市场协调的工作人员",
+        note="走访摊主六户，其中两户确认交过钱；调取社区收费台账，无相应收款记录。",
+        answer="经核查，您反映的问题部分属实：有工作人员以个人名义收取费用，已责令全额退还，"
+        "并移交街道纪工委进一步处理。摊位续租按公开规则办理，不收取任何额外费用。",
+        outcome="partly",
+        action="责令退还所收费用；对相关人员立案审查；市场摊位续租规则在社区公示栏公开。",
+    ),
+    Report(
+        "QH-XX",
+        "shirking",
+        "电机厂宿舍加装电梯的申请，街道城建科半年来一直说“等研究”，"
+        "每次去都换一个人接待，谁也说不清卡在哪一步。",
+        UNDER_WAY,
+        6,
+        name="黄志强",
+        phone="13805719906",
+        note="已向城建科调取该申请的办理记录，正在核对各环节时间。",
+        answer="您的举报已受理，区纪委监委正在核查，请留意这里的答复。",
+    ),
+)
+
+
+def _file_demo(plan: Report, stamp: datetime) -> tuple[MisconductReport, str]:
+
+    unit = OrgUnit.objects.get(code=plan.unit)
+    with clock.at(stamp):
+        report, _code = misconduct_services.misconduct_file(
+            kind=plan.kind,
+            unit=unit,
+            person=plan.person,
+            details=plan.details,
+            anonymous=not plan.name,
+            name=plan.name,
+            phone=plan.phone,
+            passphrase=plan.passphrase,
+        )
+    return report, _code
+
+
+def _handle_demo(plan: Report, report: MisconductReport, actors: DemoActors, day: Clock) -> None:
+    unit = report.handling_unit
+    inspector = actors.get(unit.code, Role.DISCIPLINE_INSPECTOR)
+    filed_on = day.back(plan.days_ago)
+    available = day.calendar.working_days_between(filed_on, day.today)
+    gap = max(0, min(3, (available - 1) // 4))
+
+    def at(steps: int, hour: int) -> datetime:
+        return day.at(min(day.after(filed_on, gap * steps), day.today), hour, 10)
+
+    if plan.story == NEW:
+        return
+    with clock.at(at(1, 9)):
+        misconduct_services.misconduct_triage(
+            actor=inspector,
+            report=report,
+            accept=plan.story != OUT_OF_SCOPE,
+            reason=plan.reason,
+        )
+    if plan.story == OUT_OF_SCOPE:
+        return
+    with clock.at(at(1, 10)):
+        report.refresh_from_db()
+        misconduct_services.misconduct_reply(actor=inspector, report=report, text=plan.answer)
+    if plan.info:
+        with clock.at(at(2, 19)):
+            misconduct_services.misconduct_add_info(report=report, text=plan.info)
+    with clock.at(at(3, 15)):
+        misconduct_services.misconduct_note(actor=inspector, report=report, text=plan.note)
+    if plan.story == DONE:
+        with clock.at(at(4, 16)):
+            report.refresh_from_db()
+            misconduct_services.misconduct_conclude(
+                actor=inspector, report=report, outcome=plan.outcome, action_taken=plan.action
+            )
+
+
+def seed_misconduct(people: DemoPeople, stdout: Writer) -> int:
+    """File and handle the demo misconduct reports not present yet (found by their text)."""
+    present = set(
+        MisconductReport.objects.filter(
+            details__in=[plan.details for plan in MISCONDUCT]
+        ).values_list("details", flat=True)
+    )
+    plans = [plan for plan in MISCONDUCT if plan.details not in present]
+    if not plans:
+        stdout.write(
+            _("Demo misconduct reports already present: %(count)d; none created.")
+            % {"count": len(present)}
+        )
+        return 0
+    day = demo_clock()
+    actors = DemoActors(people)
+    answered: tuple[str, str] | None = None
+    with transaction.atomic(), translation.override("zh-hans"):
+        for number, plan in enumerate(plans):
+            stamp = day.at(day.back(plan.days_ago), 8 + number % 3, 30 + number)
+            report, code = _file_demo(plan, stamp)
+            _handle_demo(plan, report, actors, day)
+            if answered is None and plan.story == DONE and not plan.name:
+                answered = (code, plan.passphrase)
+    inspector = people.users.get("inspector-dh")
+    stdout.write(
+        _(
+            "Demo misconduct reports: %(count)d, from just received to concluded. Sign in as "
+            "%(user)s (discipline inspector of %(unit)s) to handle them, or as inspector for "
+            "the district's."
+        )
+        % {
+            "count": len(plans),
+            "user": inspector.username if inspector else "inspector-dh",
+            "unit": people.units["QH-DH"].name if "QH-DH" in people.units else "QH-DH",
+        }
+    )
+    if answered is not None:
+        stdout.write(
+            _(
+                "A resident reads an answered report at %(url)s with the receipt code %(code)s "
+                "and the passphrase %(passphrase)s (shown this once)."
+            )
+            % {"url": reverse("misconduct_lookup"), "code": answered[0], "passphrase": answered[1]}
+        )
+    return len(plans)

@@ -172,8 +172,38 @@ class ReplyForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
+    """The inbox's filters, from the query string; the conduct dashboard links here with them."""
+
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("All")), *MisconductStatus.choices],
         required=False,
     )
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All")), *MisconductKind.choices], required=False
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", _("All")), *MisconductOutcome.choices], required=False
+    )
+    unit = forms.CharField(label=_("Unit code"), max_length=32, required=False)
+    start = forms.DateField(
+        label=_("Received from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("Received until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_unit(self) -> str:
+        """The unit's path (the unit and the units below it); any unit code is accepted, the
+        selector keeps to the inspector's own scope whatever is asked."""
+        code = self.cleaned_data["unit"].strip()
+        if not code:
+            return ""
+        path = OrgUnit.objects.filter(code=code).values_list("path", flat=True).first()
+        if path is None:
+            raise ValidationError(_("There is no unit with this code."))
+        return str(path)

@@ -11,15 +11,21 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from jiceng.cases.models import Notification
 from jiceng.cases.photos import checked_photo
+from jiceng.cases.services import notifications_send
 from jiceng.conduct.misconduct_crypto import decrypt_contact, encrypt_contact
 from jiceng.conduct.misconduct_models import (
     MisconductEvent,
@@ -29,11 +35,13 @@ from jiceng.conduct.misconduct_models import (
     MisconductReport,
     MisconductStatus,
 )
+from jiceng.core import clock
 from jiceng.core.actors import RESIDENT, Actor
 from jiceng.core.audit import AuditDraft, AuditRecord, audit_log
 from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
-from jiceng.orgs.models import Membership, OrgUnit
+from jiceng.orgs import lookups
+from jiceng.orgs.models import Membership, OrgUnit, User
 from jiceng.orgs.roles import Role
 
 MAX_DETAILS = 4000
@@ -128,15 +136,88 @@ def handling_unit_for(unit: OrgUnit) -> OrgUnit:
     ancestors = list(OrgUnit.objects.filter(path__in=paths).order_by("depth"))  # top down
     if not ancestors:
         raise DomainError(_("Choose the unit the report is about."), field="unit")
-    staffed = set(
+    inspectors = list(
         Membership.objects.active()
         .filter(unit__in=ancestors, role=Role.DISCIPLINE_INSPECTOR)
-        .values_list("unit_id", flat=True)
+        .values_list("unit_id", "user_id")
     )
+    # An inspector who also serves in the unit concerned (or below it) is its staff: a level
+    # whose only inspectors are such people does not count as staffed.
+    conflicted = set(
+        Membership.objects.active()
+        .filter(user_id__in=[user for _unit, user in inspectors], unit__path__startswith=unit.path)
+        .values_list("user_id", flat=True)
+    )
+    staffed = {unit_id for unit_id, user_id in inspectors if user_id not in conflicted}
     for ancestor in reversed(ancestors):
         if ancestor.pk in staffed:
             return ancestor
     return ancestors[0]
+
+
+# --- time -----------------------------------------------------------------------------------
+def _replayed_moment() -> datetime | None:
+    """The business moment when history is being replayed (`clock.at`: demo data, imports),
+    else None. `created_at` columns stamp the present on insert; replayed steps keep theirs."""
+    moment = clock.now()
+    return moment if timezone.now() - moment > timedelta(seconds=1) else None
+
+
+def _event(**fields: Any) -> MisconductEvent:
+    event = MisconductEvent.objects.create(**fields)
+    moment = _replayed_moment()
+    if moment is not None:
+        MisconductEvent.objects.filter(pk=event.pk).update(created_at=moment)
+        event.created_at = moment
+    return event
+
+
+# --- telling the inspectors -----------------------------------------------------------------
+# What the inspectors are told: the report's number, its type and the unit concerned. Nothing
+# about the reporter (not whether they gave their name), nor the text: the message is e-mailed.
+FILED_MESSAGE = gettext_lazy(
+    "New misconduct report %(ref)s (%(kind)s) about %(unit)s. Open the misconduct reports to "
+    "handle it."
+)
+INFO_MESSAGE = gettext_lazy(
+    "The reporter added information to misconduct report %(ref)s about %(unit)s."
+)
+
+
+def inspectors_to_notify(report: MisconductReport) -> list[User]:
+    """The active discipline inspectors of the handling unit, less anyone who also serves in
+    the unit concerned or below it (a person with two posts is still the accused unit's)."""
+    inspectors = lookups.active_staff(report.handling_unit, [Role.DISCIPLINE_INSPECTOR])
+    if not inspectors:
+        return []
+    accused = set(
+        Membership.objects.active()
+        .filter(
+            user__in=[user.pk for user in inspectors],
+            unit__path__startswith=report.accused_path,
+        )
+        .values_list("user_id", flat=True)
+    )
+    return [user for user in inspectors if user.pk not in accused]
+
+
+def _notify_inspectors(report: MisconductReport, verb: str, message: object) -> list[Notification]:
+    """In-app and (where they have an address, after the commit) e-mail, each in their language.
+    No case is attached: the notification links nowhere the accused unit could follow."""
+    now = clock.now()
+    made = []
+    for user in inspectors_to_notify(report):
+        with translation.override(user.preferred_language):
+            fields = {
+                "ref": str(report),
+                "kind": str(MisconductKind(report.kind).label),
+                "unit": report.accused_unit.name,
+            }
+            text = (str(message) % fields)[:300]
+        made.append(
+            Notification(recipient=user, case=None, verb=verb, message=text, created_at=now)
+        )
+    return notifications_send(made)
 
 
 # --- the reporter ---------------------------------------------------------------------------
@@ -215,9 +296,16 @@ def misconduct_file(
             contact_encrypted=contact,
             passphrase_hash=make_password(passphrase),
         )
+        moment = _replayed_moment()
+        if moment is not None:
+            MisconductReport.objects.filter(pk=report.pk).update(
+                created_at=moment, updated_at=moment
+            )
+            report.created_at = report.updated_at = moment
         _store_evidence(report, files)
-        MisconductEvent.objects.create(report=report, kind=MisconductEvent.Kind.FILED, public=True)
+        _event(report=report, kind=MisconductEvent.Kind.FILED, public=True)
         _audit_reporter("conduct.misconduct.filed", report, {"kind": kind, "evidence": len(files)})
+        _notify_inspectors(report, "misconduct_filed", FILED_MESSAGE)
     return report, code
 
 
@@ -249,10 +337,9 @@ def misconduct_add_info(
         if locked.evidence.count() + len(files) > MAX_EVIDENCE_FILES * 3:
             raise DomainError(_("No more evidence files can be attached."), field="evidence")
         _store_evidence(locked, files)
-        event = MisconductEvent.objects.create(
-            report=locked, kind=MisconductEvent.Kind.INFO, text=text, public=True
-        )
+        event = _event(report=locked, kind=MisconductEvent.Kind.INFO, text=text, public=True)
         _audit_reporter("conduct.misconduct.info_added", locked, {"evidence": len(files)})
+        _notify_inspectors(locked, "misconduct_info", INFO_MESSAGE)
     return event
 
 
@@ -273,7 +360,7 @@ def misconduct_triage(
             raise Conflict(_("This report has already been triaged."))
         report.status = MisconductStatus.ACCEPTED if accept else MisconductStatus.NOT_IN_SCOPE
         report.save(update_fields=["status", "updated_at"])
-        MisconductEvent.objects.create(
+        _event(
             report=report,
             kind=MisconductEvent.Kind.ACCEPTED if accept else MisconductEvent.Kind.NOT_IN_SCOPE,
             text=reason,
@@ -296,9 +383,7 @@ def misconduct_note(*, actor: Actor, report: MisconductReport, text: str) -> Mis
         report = _locked(report)
         if report.status != MisconductStatus.ACCEPTED:
             raise Conflict(_("Notes can be added while the report is under investigation."))
-        event = MisconductEvent.objects.create(
-            report=report, kind=MisconductEvent.Kind.NOTE, text=text, author=actor.user
-        )
+        event = _event(report=report, kind=MisconductEvent.Kind.NOTE, text=text, author=actor.user)
         audit_log(actor=actor, action="conduct.misconduct.noted", target=report)
     return event
 
@@ -319,7 +404,7 @@ def misconduct_conclude(
         report.outcome = outcome
         report.action_taken = action_taken
         report.save(update_fields=["status", "outcome", "action_taken", "updated_at"])
-        MisconductEvent.objects.create(
+        _event(
             report=report,
             kind=MisconductEvent.Kind.OUTCOME,
             text=action_taken,
@@ -340,7 +425,7 @@ def misconduct_reply(*, actor: Actor, report: MisconductReport, text: str) -> Mi
     text = _clean_text(text, field="text", limit=MAX_NOTE)
     with transaction.atomic():
         report = _locked(report)
-        event = MisconductEvent.objects.create(
+        event = _event(
             report=report,
             kind=MisconductEvent.Kind.REPLY,
             text=text,

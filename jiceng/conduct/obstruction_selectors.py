@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from jiceng.cases.models import CaseEvent
 from jiceng.conduct import obstruction
 from jiceng.conduct.obstruction import Analysis, EventRow, Ranked
+from jiceng.conduct.permissions import may_view_obstruction
 from jiceng.conduct.rectification_rollup import Period
 from jiceng.conduct.selectors import period_bounds
 from jiceng.core import clock
+from jiceng.core.actors import Actor
 from jiceng.core.calendar import get_calendar
 from jiceng.core.errors import DomainError
 from jiceng.orgs.models import OrgUnit
@@ -108,7 +111,8 @@ def obstruction_report(
     min_cases: int = obstruction.DEFAULT_MIN_CASES,
     stall_hours: float | None = None,
 ) -> Report:
-    """Analytics of `unit`'s subtree over `period`; the caller checks the actor may see it."""
+    """Analytics of `unit`'s subtree over `period`, for jobs and the evaluation (no actor);
+    pages use `obstruction_report_for`, which checks the actor may see them."""
     rows, codes, until = event_rows(unit, period)
     analysis = obstruction.analyse(
         rows, until=until, hours=working_hours, stall_hours=stall_hours or default_stall_hours()
@@ -132,6 +136,40 @@ def obstruction_report(
     )
     ranked = obstruction.ranking(inside, min_cases=min_cases)
     return Report(unit, period, analysis, units, ranked, codes)
+
+
+def obstruction_unit_for(*, actor: Actor, code: str | None = None) -> OrgUnit:
+    """The unit whose obstruction analytics the actor asked for (their own without a code);
+    Http404 for a unit that does not exist and for one the actor may not analyse alike."""
+    if code is None:
+        unit = actor.unit
+    elif "\x00" in code or len(code) > 32:
+        unit = None
+    else:
+        unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None or not may_view_obstruction(actor, unit):
+        raise Http404()
+    return unit
+
+
+def obstruction_report_for(
+    *, actor: Actor, unit: OrgUnit, period: Period, min_cases: int = obstruction.DEFAULT_MIN_CASES
+) -> Report:
+    """`obstruction_report` for a person: checks the permission (`may_view_obstruction`) first,
+    so a view cannot forget it; Http404 when the actor may not see the unit's analytics."""
+    if not may_view_obstruction(actor, unit):
+        raise Http404()
+    return obstruction_report(unit, period, min_cases=min_cases)
+
+
+def obstruction_indexes_for(
+    *, actor: Actor, unit: OrgUnit, period: Period
+) -> dict[int, float | None] | None:
+    """`obstruction_index_by_unit` of `unit` for a person, or None when the actor may not see
+    its obstruction analytics (a community, or an actor without the capability)."""
+    if not may_view_obstruction(actor, unit):
+        return None
+    return obstruction_index_by_unit(unit, period)
 
 
 def obstruction_index(unit: OrgUnit, period: Period) -> float | None:

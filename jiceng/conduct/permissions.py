@@ -14,7 +14,7 @@ from jiceng.conduct.models import Inspection, RectificationItem
 from jiceng.core.actors import Actor
 from jiceng.core.permissions import ModelPolicy, register
 from jiceng.orgs.models import OrgUnit
-from jiceng.orgs.roles import Capability
+from jiceng.orgs.roles import Capability, Role, UnitKind
 
 READERS = (Capability.SUPERVISE, Capability.SUPPORT_RECORD, Capability.SUPPORT_MANAGE)
 
@@ -99,6 +99,42 @@ class InspectionPolicy(ModelPolicy[Inspection]):
         if action == "record":
             return actor.has_capability(Capability.SUPERVISE)
         return False
+
+
+# --- analytics pages (no model of their own) ------------------------------------------------
+# Obstruction analytics are drawn for streets, townships and the district.
+OBSTRUCTION_LEVELS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.TOWNSHIP)
+# The conduct dashboard is drawn for those and for communities and villages (their own).
+DASHBOARD_LEVELS = (*OBSTRUCTION_LEVELS, UnitKind.COMMUNITY, UnitKind.VILLAGE)
+
+
+def within(actor: Actor, unit: OrgUnit) -> bool:
+    """`unit` is the actor's own unit or lies below it."""
+    own = actor.unit
+    return own is not None and unit.path.startswith(own.path)
+
+
+def supervises_cases(actor: Actor) -> bool:
+    """Case supervisors (CASE_SUPERVISE) and supervisors (SUPERVISE)."""
+    return actor.has_capability(Capability.CASE_SUPERVISE) or actor.has_capability(
+        Capability.SUPERVISE
+    )
+
+
+def may_view_obstruction(actor: Actor, unit: OrgUnit) -> bool:
+    """Case supervisors and supervisors of the unit or a unit above it; streets and districts."""
+    return unit.kind in OBSTRUCTION_LEVELS and within(actor, unit) and supervises_cases(actor)
+
+
+def may_view_dashboard(actor: Actor, unit: OrgUnit) -> bool:
+    """The conduct dashboard of a district, street, township, community or village: for case
+    supervisors and supervisors at or above it, and for the discipline inspectors at or above it
+    (who see the misconduct figures only)."""
+    return (
+        unit.kind in DASHBOARD_LEVELS
+        and within(actor, unit)
+        and (supervises_cases(actor) or actor.role == Role.DISCIPLINE_INSPECTOR)
+    )
 
 
 from jiceng.conduct import permissions_misconduct  # noqa: E402, F401  (registers its policy)

@@ -29,4 +29,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("progress/<str:code>/", views.rectification_rollup, name="conduct_rollup_unit"),
     path("", include("jiceng.conduct.urls_misconduct")),
     path("obstruction/", include("jiceng.conduct.urls_obstruction")),
+    path("dashboard/", include("jiceng.conduct.urls_dashboard")),
 ]

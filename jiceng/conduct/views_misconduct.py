@@ -147,8 +147,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not is_inspector(actor):
         raise Http404
     form = InboxFilterForm(request.GET or None)
-    wanted = form.cleaned_data["status"] if form.is_valid() else ""
-    page = paginate(request, selectors.misconduct_inbox(actor=actor, status=wanted))
+    wanted: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        wanted = {
+            "status": data["status"],
+            "kind": data["kind"],
+            "outcome": data["outcome"],
+            "unit_path": data["unit"],
+            "start": data["start"],
+            "end": data["end"],
+        }
+    page = paginate(request, selectors.misconduct_inbox(actor=actor, **wanted))
     return render(request, "conduct/misconduct_inbox.html", {"page": page, "form": form})
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,15 +15,19 @@ from django.utils.translation import gettext_lazy
 
 from jiceng.cases.models import Status
 from jiceng.conduct import obstruction
-from jiceng.conduct.obstruction_selectors import MAX_DAYS, obstruction_report
+from jiceng.conduct.obstruction_selectors import (
+    MAX_DAYS,
+    obstruction_report_for,
+    obstruction_unit_for,
+)
+from jiceng.conduct.permissions import OBSTRUCTION_LEVELS
 from jiceng.conduct.rectification_rollup import Period
 from jiceng.core.actors import Actor
 from jiceng.orgs.models import OrgUnit
-from jiceng.orgs.roles import Capability, UnitKind
 from jiceng.orgs.views import staff_required
 
 PAGE_SIZE = 25
-LEVELS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.TOWNSHIP)
+LEVELS = OBSTRUCTION_LEVELS
 SORTS = {
     "index": gettext_lazy("Obstruction index"),
     "dwell": gettext_lazy("Mean dwell"),
@@ -58,20 +62,6 @@ class PeriodForm(forms.Form):
         return data
 
 
-def may_view_obstruction(actor: Actor, unit: OrgUnit) -> bool:
-    """Case supervisors and supervisors of the unit or a unit above it; streets and districts."""
-    own = actor.unit
-    return (
-        own is not None
-        and unit.kind in LEVELS
-        and unit.path.startswith(own.path)
-        and (
-            actor.has_capability(Capability.CASE_SUPERVISE)
-            or actor.has_capability(Capability.SUPERVISE)
-        )
-    )
-
-
 def _sort_key(name: str) -> Any:
     if name == "dwell":
         return lambda r: -r.stats.mean_dwell
@@ -95,9 +85,7 @@ def _step(step: tuple[str, float] | None) -> tuple[str, float] | None:
 @staff_required
 def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    unit = actor.unit if code is None else OrgUnit.objects.filter(code=code).first()
-    if unit is None or not may_view_obstruction(actor, unit):
-        raise Http404
+    unit = obstruction_unit_for(actor=actor, code=code)
     today = timezone.localdate()
     default = Period(today - timedelta(days=89), today)
     form = PeriodForm(
@@ -107,7 +95,7 @@ def obstruction_unit(request: HttpRequest, code: str | None = None) -> HttpRespo
     valid = form.is_bound and form.is_valid()
     period = Period(form.cleaned_data["start"], form.cleaned_data["end"]) if valid else default
     sort = (form.cleaned_data.get("sort") or "index") if valid else "index"
-    report = obstruction_report(unit, period)
+    report = obstruction_report_for(actor=actor, unit=unit, period=period)
     ranked = sorted(report.ranked, key=_sort_key(sort))
     try:
         page = max(int(request.GET.get("page", "1")), 1)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from jiceng.cases.demo_data import seed_cases
-from jiceng.conduct.demo_data import seed_supervision
+from jiceng.conduct.demo_data import seed_misconduct, seed_supervision
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
@@ -67,7 +67,8 @@ class Command(BaseCommand):
             help=(
                 "Create the demo guarantees: venues with check-ins, activities and spot checks, "
                 "fund ledgers, staff rosters, equipment, care lists, supervision visits and "
-                "rectification items (default; --no-support skips them)."
+                "rectification items, and misconduct reports in every state (default; "
+                "--no-support skips them)."
             ),
         )
 
@@ -85,6 +86,7 @@ class Command(BaseCommand):
                 if options["support"]:
                     seed_support(people, self.stdout)
                     seed_supervision(people, self.stdout)
+                    seed_misconduct(people, self.stdout)
                     seed_venues(people, self.stdout)
         except DomainError as error:
             raise CommandError(str(error.message)) from None
