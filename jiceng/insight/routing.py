@@ -91,14 +91,19 @@ class Gazetteer:
 
     places: Sequence[Place]
     _by_prefix: dict[str, list[tuple[str, Place]]] = field(default_factory=dict, repr=False)
+    # Streets (paths) with places of their own: only there can an address be "not recognised".
+    mapped_streets: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
+        self.mapped_streets = frozenset(
+            place.unit_path[: STEPLEN * 2] for place in self.places if place.entry_id is not None
+        )
         for place in self.places:
             for name in {normalise_address(name) for name in place.names}:
                 if len(name) >= MIN_NAME_LENGTH:
                     self._by_prefix.setdefault(name[:2], []).append((name, place))
         for names in self._by_prefix.values():
-            names.sort(key=lambda item: -len(item[0]))
+            names.sort(key=lambda item: (-len(item[0]), item[0]))
 
     def found(self, address: str) -> Iterable[tuple[Place, int | None]]:
         """Each place named in the (normalised) address, with the number written after it.
@@ -109,9 +114,9 @@ class Gazetteer:
         for start in range(len(address) - 1):
             longest = ""
             for name, place in self._by_prefix.get(address[start : start + 2], ()):
-                if longest and name != longest:
+                if longest and len(name) < len(longest):
                     break
-                if address.startswith(name, start):
+                if (not longest or name == longest) and address.startswith(name, start):
                     longest = name
                     after = _NUMBER_AFTER.match(address[start + len(name) : start + len(name) + 10])
                     yield place, int(after.group(1)) if after else None
@@ -175,7 +180,11 @@ def match_address(gazetteer: Gazetteer, address: str, *, chosen_path: str = "") 
 
     path, (score, place) = max(best.items(), key=rank)
     unit_id: int | None = place.unit_id
-    tied = [p for p, (s, _place) in best.items() if s == score and not _in_line(p, path)]
+    tied = [
+        p
+        for p, (s, _place) in best.items()
+        if s == score and not (p.startswith(path) or path.startswith(p))
+    ]
     if tied and not (bool(chosen_path) and _in_line(path, chosen_path)):
         # Equal evidence for several units (an estate's grids, when no building is named):
         # their common unit, if it is a community or below.

@@ -86,7 +86,8 @@ def place_case(
       area (a grid of it); outside that line it moves a resident's request to the matched
       community and flags the conflict (staff entries keep their choice, flagged);
     - an address nobody recognises sends a resident's request to the street's triage queue
-      (the street above the chosen community, unless the category goes higher anyway);
+      (the street above the chosen community, unless the category goes higher anyway), if
+      that street has places in the gazetteer at all (otherwise nothing can be judged);
     - no address: as chosen.
     """
     from jiceng.cases.services import route
@@ -99,8 +100,10 @@ def place_case(
         street_path=_street_of(area).path,
     )
     match = None
+    gazetteer = gazetteer_cache.get()
+    mapped = area.path[: OrgUnit.steplen * STREET_DEPTH] in gazetteer.mapped_streets
     if address.strip():
-        match = routing.match_address(gazetteer_cache.get(), address, chosen_path=area.path)
+        match = routing.match_address(gazetteer, address, chosen_path=area.path)
     matched = _unit_of(match) if match is not None else None
     if match is not None and matched is not None:
         result.confidence = Decimal(str(match.confidence))
@@ -122,7 +125,7 @@ def place_case(
                 result.method = RoutingMethod.ADDRESS
                 area = matched
     unit = route(category, area)
-    if address.strip() and not confident and resident:
+    if address.strip() and not confident and resident and mapped:
         result.method = RoutingMethod.TRIAGE
         result.needs_routing = True
         if unit.depth > STREET_DEPTH:
@@ -167,7 +170,7 @@ def triage_queue(actor: Actor) -> QuerySet[Case]:
     from jiceng.cases.selectors import cases_visible, listed
 
     unit = actor.unit
-    if unit is None:
+    if unit is None or unit.depth > STREET_DEPTH:
         return Case.objects.none()
     street_paths = CaseRouting.objects.filter(
         needs_routing=True, street_path__startswith=unit.path[: OrgUnit.steplen * STREET_DEPTH]
