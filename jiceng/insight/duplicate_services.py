@@ -139,7 +139,7 @@ def suggestions(*, area: OrgUnit, title: str, description: str) -> list[Suggesti
             status=case.get_status_display(),
             area=case.area.name,
             submitted_at=case.submitted_at,
-            supporters=case.supporters,  # type: ignore[attr-defined]
+            supporters=case.supporters,
             score=candidate.score,
         )
         for candidate in found

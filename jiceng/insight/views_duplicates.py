@@ -50,7 +50,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def support(request: HttpRequest) -> HttpResponse:
-    """"Me too" on a suggested request, instead of filing the same problem again."""
+    """ "Me too" on a suggested request, instead of filing the same problem again."""
     ratelimit.check(
         "insight-support",
         ratelimit.client_ip(request),
@@ -62,7 +62,5 @@ def support(request: HttpRequest) -> HttpResponse:
             token=request.POST.get("token", "")[:400], identity=_identity(request)
         )
     except DomainError as error:
-        return render(
-            request, "insight/_support_done.html", {"error": error.message}, status=200
-        )
+        return render(request, "insight/_support_done.html", {"error": error.message}, status=200)
     return render(request, "insight/_support_done.html", {"error": None})

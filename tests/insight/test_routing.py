@@ -38,7 +38,15 @@ GAZETTEER = Gazetteer(
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("三", 3), ("十", 10), ("十二", 12), ("二十三", 23), ("一百零五", 105), ("两", 2), ("三a", None)],
+    [
+        ("三", 3),
+        ("十", 10),
+        ("十二", 12),
+        ("二十三", 23),
+        ("一百零五", 105),
+        ("两", 2),
+        ("三a", None),
+    ],
 )
 def test_chinese_numbers(text, number):
     assert chinese_number(text) == number

@@ -34,9 +34,7 @@ def test_a_confident_address_in_the_chosen_community_refines_the_area(tree, plac
     assert not routing.contradicts and not routing.needs_routing
 
 
-def test_a_confident_address_elsewhere_moves_a_residents_request_and_flags_it(
-    tree, places, submit
-):
+def test_a_confident_address_elsewhere_moves_a_residents_request_and_flags_it(tree, places, submit):
     case = submit(address="桂香苑5幢", area=tree.community_a1)
     routing = routing_of(case)
     assert (case.area, case.current_unit) == (tree.community_a2, tree.community_a2)
@@ -223,10 +221,10 @@ def test_routing_evaluate_command(tree, places, submit):
 
 
 def test_demo_gazetteer_covers_every_demo_community():
+    from types import SimpleNamespace
+
     from jiceng.insight.demo_routing import demo_entries
     from jiceng.orgs.demo_data import STREETS
-
-    from types import SimpleNamespace
 
     class Units(dict):
         def get(self, code, default=None):
