@@ -130,7 +130,7 @@ def build(directory: Path, total: int, seed: int) -> dict[str, object]:
         "reporter_email, status, close_reason, current_unit_id, current_path, submitted_at, "
         "respond_by, resolve_by, transfer_count, reopen_count, escalation_count, updated_at"
     )
-    case_sql = f"INSERT INTO cases_case ({columns}) VALUES ({', '.join('?' * 26)})"
+    case_sql = f"INSERT INTO cases_case ({columns}) VALUES ({', '.join('?' * 26)})"  # noqa: S608 (fixed column names, no input)
     signature_sql = (
         "INSERT INTO insight_duplicatesignature (case_id, street_id, day, terms) VALUES (?,?,?,?)"
     )
