@@ -1,6 +1,7 @@
 """What routing and the duplicate index add to preparing one request (in-process, CPU).
 
-    DATABASE_URL=sqlite:///$PWD/var/jiceng.sqlite3 nice -n 10 .venv/bin/python bench/intake_insight.py
+    DATABASE_URL=sqlite:///$PWD/var/jiceng.sqlite3 \
+        nice -n 10 .venv/bin/python bench/intake_insight.py
 
 Needs a database with the demo tree and gazetteer (`make demo` or `seed_demo`). It times
 `cases.services.case_prepare` (checks, routing, deadlines, drafting the rows; no write) for
