@@ -57,3 +57,67 @@ def test_the_same_text_scores_one_and_a_reworded_one_less():
 
 def test_day_number():
     assert duplicates.day_number(datetime(1970, 1, 2, 12, tzinfo=UTC)) == 1
+
+
+def test_duplicates_evaluate_counts_reposts(tmp_path):
+    import csv
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "votes.csv"
+    rows = [
+        (
+            "1",
+            "小区垃圾站满溢没人清运",
+            "柳岸花园垃圾站三天没有清运，气味很大，苍蝇很多",
+            "2019/3/1 10:00:00",
+        ),
+        (
+            "2",
+            "湖滨路路灯不亮",
+            "湖滨路的路灯晚上全部不亮，行人看不清路，很危险",
+            "2019/3/2 10:00:00",
+        ),
+        (
+            "3",
+            "小区垃圾站满溢没人清运",
+            "柳岸花园垃圾站三天没有清运，气味很大，苍蝇很多",
+            "2019/3/3 10:00:00",
+        ),
+        (
+            "4",
+            "学校门口交通拥堵",
+            "每天早上学校门口车辆乱停，接送孩子非常拥堵",
+            "2019/9/3 10:00:00",
+        ),
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "user", "title", "time", "body", "upvotes", "downvotes"])
+        for pk, title, body, moment in rows:
+            writer.writerow([pk, "u", title, moment, body, 0, 0])
+    out = StringIO()
+    call_command("duplicates_evaluate", "--input", str(path), "--thresholds", "0.5", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["messages"], result["repost_groups"], result["true_pairs"]) == (4, 1, 1)
+    assert result["results"] == [
+        {
+            "threshold": 0.5,
+            "predicted_pairs": 1,
+            "true_positives": 1,
+            "precision": 1.0,
+            "recall": 1.0,
+            "loose_precision": 1.0,
+            "loose_recall": 1.0,
+        }
+    ]
+
+
+def test_duplicates_evaluate_refuses_a_missing_file(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("duplicates_evaluate", "--input", str(tmp_path / "absent.csv"))
