@@ -222,3 +222,40 @@ def test_reindex_rebuilds_the_index(reported):
 
     assert duplicate_services.reindex(Case.objects.all()) == 1
     assert DuplicateSignature.objects.filter(case=reported).exists()
+
+
+def test_duplicates_reindex_command(reported):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    DuplicateTerm.objects.all().delete()
+    DuplicateSignature.objects.all().delete()
+    out = StringIO()
+    call_command("duplicates_reindex", stdout=out)
+    assert out.getvalue().strip() == "1"
+    assert DuplicateTerm.objects.filter(case=reported).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "triage", "places"),
+    [
+        (Role.DISTRICT_ADMIN, 200, 200),
+        (Role.STREET_SUPERVISOR, 200, 200),
+        (Role.BRANCH_SECRETARY, 200, 200),
+        (Role.COMMUNITY_STAFF, 200, 200),
+        (Role.GRID_WORKER, 200, 200),
+        (Role.DISCIPLINE_INSPECTOR, 403, 403),
+        (Role.SYSTEM_ADMIN, 403, 403),
+    ],
+)
+def test_routing_pages_by_role(client, tree, role, triage, places):
+    client.force_login(tree.people[role])
+    assert client.get(reverse("insight_triage")).status_code == triage
+    assert client.get(reverse("insight_gazetteer")).status_code == places
+
+
+def test_routing_pages_need_a_sign_in(client, tree):
+    for name in ("insight_triage", "insight_gazetteer"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "login" in response["Location"]
