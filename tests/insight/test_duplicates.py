@@ -9,12 +9,15 @@ import pytest
 from jiceng.insight import duplicates
 
 
-def test_similarity_is_the_dice_coefficient():
-    assert duplicates.similarity({1, 2, 3}, {2, 3, 4}) == pytest.approx(2 * 2 / 6)
+def test_similarity_is_the_cosine_of_the_word_sets():
+    assert duplicates.similarity({1, 2, 3}, {2, 3, 4}) == pytest.approx(2 / 3)  # 2 / √(3·3)
     assert duplicates.similarity({1, 2}, {1, 2}) == 1.0
     assert duplicates.similarity({1}, {2}) == 0.0
     assert duplicates.similarity(set(), set()) == 0.0
-    assert duplicates.similarity({"垃圾", "清运"}, {"垃圾"}) == pytest.approx(2 / 3)
+    assert duplicates.similarity({1}, set()) == 0.0
+    assert duplicates.similarity({"垃圾", "清运"}, {"垃圾"}) == pytest.approx(1 / 2**0.5)
+    # A short typed text against a long stored one: 2 of 2 shared with 8 → 2 / √16 = 0.5
+    assert duplicates.similarity({1, 2}, set(range(1, 9))) == 0.5
 
 
 def test_term_hash_is_stable_and_fits_32_bits():
