@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.cases.models import OPEN_STATUSES, Case
 from jiceng.core import clock
-from jiceng.core.actors import Actor
+from jiceng.core.actors import ANONYMOUS, Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import Conflict, DomainError, NotFound
 from jiceng.core.permissions import visible
@@ -173,7 +173,7 @@ def case_support_add(*, token: str, identity: str) -> Case:
     except IntegrityError:
         raise Conflict(_("You have already said this concerns you too.")) from None
     audit_log(
-        actor=Actor(user=None),
+        actor=ANONYMOUS,
         action="insight.case.supported",
         target=case,
         data={"support": support.pk},
