@@ -242,3 +242,12 @@ def test_demo_gazetteer_covers_every_demo_community():
         ("柳岸花园", 1, 14),
         ("柳岸花园", 15, 28),
     }
+
+
+def test_the_queue_filters_requests_that_need_routing(client, tree, places, submit):
+    waiting = submit(address="某某大厦", title="无法识别地址的诉求")
+    submit(address="柳岸花园3幢", title="已识别地址的诉求")
+    client.force_login(tree.people[Role.STREET_SUPERVISOR])
+    page = client.get(reverse("case_queue"), {"needs_routing": "on"}).content.decode()
+    assert waiting.title in page and "已识别地址的诉求" not in page
+    assert "已识别地址的诉求" in client.get(reverse("case_queue")).content.decode()
