@@ -114,6 +114,7 @@ class CaseFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     escalated = forms.BooleanField(label=_("Escalated only"), required=False)
     open = forms.BooleanField(label=_("Open only"), required=False)
+    needs_routing = forms.BooleanField(label=_("Needs routing"), required=False)
     submitted_from = forms.DateField(
         label=_("Submitted from"),
         required=False,
@@ -193,6 +194,7 @@ class CaseFilterForm(forms.Form):
             submitted_to=data.get("submitted_to"),
             escalated=bool(data.get("escalated")),
             open_only=bool(data.get("open")),
+            needs_routing=bool(data.get("needs_routing")),
         )
 
     def first_error(self) -> str:

@@ -114,6 +114,7 @@ class CaseFilter:
     submitted_to: date | None = None
     escalated: bool = False
     open_only: bool = False
+    needs_routing: bool = False  # address not recognised at intake (insight.CaseRouting)
 
     @property
     def newest_first(self) -> bool:
@@ -158,6 +159,8 @@ def unit_queue(actor: Actor, filters: CaseFilter, *, now: datetime | None = None
         )
     if filters.escalated:
         queryset = queryset.filter(escalation_count__gt=0)
+    if filters.needs_routing:
+        queryset = queryset.filter(routing__needs_routing=True)
     # Local days as ranges of moments (`submitted_at__date` would wrap the column in a function
     # and read every row instead of a range of case_submitted_idx).
     if filters.submitted_from:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -201,6 +202,8 @@ class Submission:
     photos: list[tuple[bytes, Photo]]
     request_id: str
     rows: _IntakeWrite | None = None
+    # Rows of other apps keyed by the case (insight: routing, duplicate index), stored with it.
+    extra_rows: list[Any] = dataclass_field(default_factory=list)
 
     def draft(self) -> _IntakeWrite:
         """Its rows, adapted for the database (again after its tracking code changed)."""
@@ -252,7 +255,12 @@ def case_prepare(
     start = submitted_at or clock.now()
     if start > timezone.now() + timedelta(minutes=5):  # real time, even when replaying
         raise DomainError(_("The time cannot lie in the future."), field="submitted_at")
-    holder = route(category, area)
+    from jiceng.insight.routing_services import intake_rows, place_case
+
+    placement = place_case(
+        actor=actor, category=category, area=area, address=address, channel=channel
+    )
+    area, holder = placement.area, placement.unit
     due = deadlines_for(category, priority, start)
     case = Case(
         tracking_code=new_tracking_code(),
@@ -281,7 +289,11 @@ def case_prepare(
     )
     validate_fields(case, exclude=["category", "area", "current_unit", "entered_by"])
     submission = Submission(
-        actor=actor, case=case, photos=checked, request_id=current_request_id.get()
+        actor=actor,
+        case=case,
+        photos=checked,
+        request_id=current_request_id.get(),
+        extra_rows=intake_rows(case, placement),
     )
     # Drafted here, in the request's own thread, so the thread that stores a group of
     # submissions (core.group_commit) only has to put their rows together.
@@ -379,7 +391,10 @@ class _IntakeWrite:
         return combined
 
     def store(self) -> None:
+        from jiceng.insight.duplicate_services import store_rows
+
         self.cases.execute()
+        store_rows([row for submission in self.submissions for row in submission.extra_rows])
         for submission in self.submissions:
             _store_photos(submission)
         self.events.set("case_id", [event.case.pk for event in self.events.objs])

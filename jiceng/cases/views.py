@@ -161,6 +161,12 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
         "events": selectors.timeline(case, public_only=True),
         "replies": case.replies.order_by("created_at"),
         "form": form if case.status == Status.RESOLVED else None,
+        # A merged request is answered on the one it was merged into: its resident sees there.
+        "surviving_replies": (
+            case.merged_into.replies.filter(is_resolution=True).select_related("unit")
+            if case.merged_into
+            else None
+        ),
     }
     return render(request, "cases/track_detail.html", context)
 

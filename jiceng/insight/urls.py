@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from jiceng.insight import views_duplicates, views_routing
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("duplicates/suggest/", views_duplicates.suggest, name="insight_suggest"),
+    path("duplicates/support/", views_duplicates.support, name="insight_support"),
+    path("routing/triage/", views_routing.triage, name="insight_triage"),
+    path("routing/places/", views_routing.gazetteer, name="insight_gazetteer"),
+]

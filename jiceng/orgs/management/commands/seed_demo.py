@@ -14,6 +14,7 @@ from jiceng.cases.demo_data import seed_cases
 from jiceng.conduct.demo_data import seed_misconduct, seed_supervision
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
+from jiceng.insight.demo_routing import seed_gazetteer
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
 from jiceng.support.demo_data import seed_support
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 people = seed_units_and_people(self.stdout)
+                seed_gazetteer(people, self.stdout)  # before the cases: intake routes by it
                 if cases:
                     seed_cases(people, self.stdout, count=cases)
                 if options["evaluation"]:

@@ -1,0 +1,225 @@
+"""Duplicates: the index rows of a case, residents' "me too", and the reads for both sides.
+
+Residents see, while typing, up to three open requests of their street that are probably the
+same problem (their title, category, status and date: nothing about who filed them) and may
+back one instead of filing again. Staff see the probable duplicates of a case with a merge
+button (cases.services.case_merge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core import signing
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from jiceng.cases.models import OPEN_STATUSES, Case
+from jiceng.core import clock
+from jiceng.core.actors import ANONYMOUS, Actor
+from jiceng.core.audit import audit_log
+from jiceng.core.errors import Conflict, DomainError, NotFound
+from jiceng.core.permissions import visible
+from jiceng.core.privacy import keyed_hash
+from jiceng.insight import duplicates
+from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, DuplicateTerm
+from jiceng.orgs import lookups
+from jiceng.orgs.models import OrgUnit
+
+SUPPORT_SALT = "insight.support"
+SUPPORT_TOKEN_SECONDS = 24 * 3600
+STREET_DEPTH = 2
+
+
+def street_id_of(area_path: str) -> int | None:
+    street = lookups.unit_at_path(area_path[: OrgUnit.steplen * STREET_DEPTH])
+    return street.pk if street is not None else None
+
+
+def index_rows(case: Case) -> list[models.Model]:
+    """A new case's signature and postings (stored with the case by intake)."""
+    street_id = street_id_of(case.area_path)
+    if street_id is None:
+        return []
+    terms = duplicates.text_terms(case.title, case.description)
+    day = duplicates.day_number(case.submitted_at)
+    rows: list[models.Model] = [
+        DuplicateSignature(case=case, street_id=street_id, day=day, terms=terms.signature_text)
+    ]
+    rows += [
+        DuplicateTerm(case=case, street_id=street_id, term=term, day=day) for term in terms.postings
+    ]
+    return rows
+
+
+def store_rows(rows: list[models.Model]) -> None:
+    """Insert rows of several models, each model in one statement (after their cases got ids)."""
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, objs in by_model.items():
+        for obj in objs:
+            case = getattr(obj, "case", None)
+            if case is not None:
+                obj.case_id = case.pk  # type: ignore[attr-defined]
+        model._default_manager.bulk_create(objs)
+
+
+def reindex(cases: models.QuerySet[Case], *, batch: int = 2000) -> int:
+    """(Re)build the duplicate index of existing cases (after an import or an upgrade)."""
+    done = 0
+    ids = list(cases.values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = list(
+            Case.objects.filter(pk__in=ids[start : start + batch]).only(
+                "pk", "title", "description", "area_path", "submitted_at"
+            )
+        )
+        rows = [row for case in chunk for row in index_rows(case)]
+        with transaction.atomic():
+            DuplicateTerm.objects.filter(case__in=chunk).delete()
+            DuplicateSignature.objects.filter(case__in=chunk).delete()
+            store_rows(rows)
+        done += len(chunk)
+    return done
+
+
+# --- residents --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Suggestion:
+    """What a resident may see of someone else's open request."""
+
+    token: str
+    title: str
+    category: str
+    status: str
+    area: str
+    submitted_at: datetime
+    supporters: int
+    score: float
+
+
+def support_token(case_id: int) -> str:
+    return signing.dumps(case_id, salt=SUPPORT_SALT)
+
+
+def suggestions(*, area: OrgUnit, title: str, description: str) -> list[Suggestion]:
+    """Up to three open requests of the area's street that are probably the same problem."""
+    street_id = street_id_of(area.path)
+    if street_id is None or len((title + description).strip()) < 4:
+        return []
+    found = duplicates.find_similar(
+        street_id=street_id, title=title, description=description, now=clock.now()
+    )
+    if not found:
+        return []
+    ids = [candidate.case_id for candidate in found]
+    cases = {
+        case.pk: case
+        for case in Case.objects.filter(pk__in=ids)
+        .select_related("category", "area")
+        .only(
+            "pk",
+            "title",
+            "status",
+            "submitted_at",
+            "category__name",
+            "category__name_en",
+            "area__name",
+        )
+        .annotate(supporters=Count("supports"))
+    }
+    return [
+        Suggestion(
+            token=support_token(candidate.case_id),
+            title=case.title,
+            category=case.category.display_name,
+            status=case.get_status_display(),
+            area=case.area.name,
+            submitted_at=case.submitted_at,
+            supporters=case.supporters,
+            score=candidate.score,
+        )
+        for candidate in found
+        if (case := cases.get(candidate.case_id)) is not None
+    ]
+
+
+def resident_hash(identity: str) -> str:
+    return keyed_hash("insight", "support", identity)
+
+
+@transaction.atomic
+def case_support_add(*, token: str, identity: str) -> Case:
+    """ "Me too": once per resident (device and address) per case, only for open cases."""
+    try:
+        case_id = signing.loads(token, salt=SUPPORT_SALT, max_age=SUPPORT_TOKEN_SECONDS)
+    except (signing.BadSignature, TypeError, ValueError):
+        raise NotFound(_("This request cannot be supported any more. Reload the page.")) from None
+    case = Case.objects.filter(pk=case_id).only("pk", "status", "tracking_code").first()
+    if case is None:
+        raise NotFound()
+    if case.status not in OPEN_STATUSES:
+        raise DomainError(
+            _("This request is no longer open: file your own if the problem remains.")
+        )
+    try:
+        with transaction.atomic():
+            support = CaseSupport.objects.create(
+                case=case, resident_hash=resident_hash(identity), created_at=clock.now()
+            )
+    except IntegrityError:
+        raise Conflict(_("You have already said this concerns you too.")) from None
+    audit_log(
+        actor=ANONYMOUS,
+        action="insight.case.supported",
+        target=case,
+        data={"support": support.pk},
+    )
+    return case
+
+
+# --- staff ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    case: Case
+    score: float
+
+
+def possible_duplicates(actor: Actor, case: Case) -> list[PossibleDuplicate]:
+    """Open cases the actor may see that are probably the same problem as `case`."""
+    street_id = street_id_of(case.area_path)
+    if street_id is None:
+        return []
+    found = duplicates.find_similar(
+        street_id=street_id,
+        title=case.title,
+        description=case.description,
+        now=case.submitted_at if not case_is_recent(case) else clock.now(),
+        exclude=case.pk,
+        limit=5,
+    )
+    if not found:
+        return []
+    shown = {
+        other.pk: other
+        for other in visible(actor, Case)
+        .filter(pk__in=[candidate.case_id for candidate in found])
+        .select_related("area", "current_unit")
+        .only("pk", "tracking_code", "title", "status", "submitted_at", "area", "current_unit")
+    }
+    return [
+        PossibleDuplicate(shown[candidate.case_id], candidate.score)
+        for candidate in found
+        if candidate.case_id in shown
+    ]
+
+
+def case_is_recent(case: Case) -> bool:
+    return (clock.now() - case.submitted_at).days <= duplicates.WINDOW_DAYS
+
+
+def support_count(actor: Actor, case: Case) -> int:
+    return visible(actor, CaseSupport).filter(case=case).count()
