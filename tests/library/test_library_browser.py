@@ -53,7 +53,8 @@ def test_a_resident_searches_in_chinese_and_reads_a_partial_view(
 ):
     context, page = _page(browser, live_server, PHONE)
     page.goto(live_server.url + "/")
-    page.locator("a[href='%s']" % reverse("library_search")).last.click()
+    search_url = reverse("library_search")
+    page.locator(f"a[href='{search_url}']").last.click()
     page.get_by_role("searchbox").fill("服务群众")
     page.get_by_test_id("library-search-form").locator("button[type=submit]").click()
     results = page.get_by_test_id("library-results")
