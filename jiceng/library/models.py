@@ -91,6 +91,7 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["status", "visibility", "hidden"], name="library_doc_scope_idx"),
             models.Index(fields=["kind", "year"], name="library_doc_kind_year_idx"),
+            models.Index(fields=["-published_on", "-id"], name="library_doc_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from jiceng.core.text import STOP_WORDS, search_words, words
 
@@ -43,10 +44,15 @@ def index_text(title: str, body: str) -> IndexedText:
     parts: list[str] = []
     for word_list in (title_list, body_list):
         whole = set(word_list)
-        for word in word_list:
+        for word in dict.fromkeys(word_list):  # each distinct word once, in order
             if len(word) > 2:
-                parts.extend(p for p in search_words(word) if p != word and p not in whole)
+                parts.extend(p for p in _parts_of(word) if p not in whole)
     return IndexedText(" ".join(title_list), " ".join(body_list), " ".join(parts))
+
+
+@lru_cache(maxsize=50_000)
+def _parts_of(word: str) -> tuple[str, ...]:
+    return tuple(p for p in search_words(word) if p != word)
 
 
 @dataclass(frozen=True)

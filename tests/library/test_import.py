@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from jiceng.core.models import AuditEntry
 from jiceng.library.importer import ImportProblem, parse_page
@@ -36,6 +37,13 @@ PAGE = """示范文章标题
 第一篇其他文献的开头。后面还有内容
 第二篇其他文献的开头
 """
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in the source language, whatever the catalogue holds."""
+    with translation.override("en"):
+        yield
 
 
 def run(path: Path) -> str:
