@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('library', '0002_fulltext_index'),
-        ('orgs', '0001_users_units_memberships_api_keys'),
+        ("library", "0002_fulltext_index"),
+        ("orgs", "0001_users_units_memberships_api_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['-published_on', '-id'], name='library_doc_newest_idx'),
+            model_name="document",
+            index=models.Index(fields=["-published_on", "-id"], name="library_doc_newest_idx"),
         ),
     ]
