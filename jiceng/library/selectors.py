@@ -137,6 +137,51 @@ def _matching(queryset: QuerySet[Document], parsed: ParsedQuery) -> QuerySet[Doc
     )
 
 
+CANDIDATES = 2000
+
+
+def _candidates(parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
+    """The `limit` best matching document ids with their scores (higher is better), from the
+    full-text index alone: no scope, no filters."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tsquery, params = pg_tsquery(parsed)
+            cursor.execute(  # user text only in the parameters
+                f"SELECT document_id, ts_rank_cd('{POSTGRES_WEIGHTS}'::float4[], vector, "  # noqa: S608
+                f"{tsquery}) AS score FROM library_searchentry WHERE vector @@ {tsquery} "
+                "ORDER BY score DESC, document_id DESC LIMIT %s",
+                [*params, *params, limit],
+            )
+            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+        weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
+        cursor.execute(  # user text only in the parameters
+            f"SELECT rowid, bm25(library_fts, {weights}) AS score FROM library_fts "  # noqa: S608
+            "WHERE library_fts MATCH %s ORDER BY score, rowid DESC LIMIT %s",
+            [fts5_match(parsed), limit],
+        )
+        return [(row[0], -float(row[1])) for row in cursor.fetchall()]
+
+
+def _ranked_page(
+    queryset: QuerySet[Document], parsed: ParsedQuery, start: int, count: int
+) -> list[Document]:
+    """Rows start..start+count of `queryset` matching `parsed`, best first.
+
+    The index's CANDIDATES best matches are ranked first, then scoped and filtered. When they
+    hold enough visible rows for the page, those are exactly the best visible rows (any other
+    visible row ranks below all candidates); otherwise the whole match set is ranked in SQL.
+    """
+    candidates = _candidates(parsed, CANDIDATES)
+    score = dict(candidates)
+    visible_ids = list(queryset.filter(pk__in=list(score)).values_list("pk", flat=True))
+    if len(candidates) == CANDIDATES and len(visible_ids) < start + count:
+        return list(_matching(queryset, parsed)[start : start + count])
+    visible_ids.sort(key=lambda pk: (-score[pk], -pk))
+    page_ids = visible_ids[start : start + count]
+    by_id = queryset.in_bulk(page_ids)
+    return [by_id[pk] for pk in page_ids if pk in by_id]
+
+
 def library_search(
     *, actor: Actor, query: str, filters: SearchFilters | None = None, page: int = 1
 ) -> SearchResults:
@@ -146,12 +191,11 @@ def library_search(
     page = max(1, min(page, MAX_PAGE))
     parsed = parse_query(query)
     queryset = _filtered(documents_visible(actor), filters).only(*LIST_FIELDS)
-    if parsed.empty:
-        queryset = queryset.order_by("-published_on", "-id")
-    else:
-        queryset = _matching(queryset, parsed)
     start = (page - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    if parsed.empty:
+        rows = list(queryset.order_by("-published_on", "-id")[start : start + PAGE_SIZE + 1])
+    else:
+        rows = _ranked_page(queryset, parsed, start, PAGE_SIZE + 1)
     words = parsed.highlight_words()
     hits = [
         SearchHit(

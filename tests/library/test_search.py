@@ -181,3 +181,12 @@ def test_the_index_is_that_of_the_database_in_use(db):
                 "WHERE table_name = 'library_searchentry' AND column_name = 'vector'"
             )
         assert cursor.fetchone() is not None
+
+
+def test_a_short_candidate_list_falls_back_to_ranking_every_match(corpus, monkeypatch):
+    from jiceng.library import selectors
+
+    full = titles("服务群众")
+    monkeypatch.setattr(selectors, "CANDIDATES", 1)
+    assert titles("服务群众") == full
+    assert titles("服务群众", kind="article") == [t for t in full if t != "垃圾分类的经验"]
