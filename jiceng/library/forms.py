@@ -21,6 +21,7 @@ from jiceng.library.models import (
     Visibility,
 )
 from jiceng.library.services import MAX_TAGS, DocumentFields, UploadedAttachment
+from jiceng.orgs.models import OrgUnit
 
 MAX_FILES = 5
 
@@ -28,11 +29,30 @@ MAX_FILES = 5
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All kinds")), *DocumentKind.choices], required=False
+        label=_("Kind"),
+        choices=[("", _("All kinds")), *DocumentKind.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100, required=False)
     tag = forms.CharField(label=_("Tag"), max_length=30, required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All units"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            OrgUnit.objects.filter(is_active=True).exclude(kind="grid").order_by("path")
+        )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -64,6 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 source=data.get("source") or "",
                 year=data.get("year"),
                 tag=data.get("tag") or "",
+                unit_path=data["unit"].path if data.get("unit") else "",
             ),
             page=page,
         )

@@ -190,3 +190,16 @@ def test_a_short_candidate_list_falls_back_to_ranking_every_match(corpus, monkey
     monkeypatch.setattr(selectors, "CANDIDATES", 1)
     assert titles("服务群众") == full
     assert titles("服务群众", kind="article") == [t for t in full if t != "垃圾分类的经验"]
+
+
+def test_the_unit_filter_takes_the_subtree(tree):
+    from jiceng.core.actors import SYSTEM as system
+    from jiceng.library.services import DocumentFields, document_submit
+    from tests.factories import actor_for
+    from tests.library.factories import approve
+
+    staff = actor_for(tree.people["community_staff"])
+    approve(document_submit(actor=staff, fields=DocumentFields(title="柳岸经验", body="共同")))
+    published("区里文章", "共同")
+    assert titles("共同", actor=system, unit_path=tree.street_a.path) == ["柳岸经验"]
+    assert titles("共同", actor=system, unit_path=tree.street_b.path) == []

@@ -206,3 +206,10 @@ def test_a_case_cites_a_library_document(tree, document):
         ).status_code
         == 302
     )  # to sign-in
+
+
+def test_the_search_page_filters_by_unit_code(tree, document):
+    response = client_for().get(reverse("library_search"), {"q": "开头", "unit": "QH-SQ"})
+    assert 'data-testid="no-results"' in response.content.decode()
+    response = client_for().get(reverse("library_search"), {"q": "开头", "unit": "nonsense"})
+    assert response.status_code == 200
