@@ -141,25 +141,45 @@ CANDIDATES = 2000
 
 
 def _candidates(parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-    """The `limit` best matching document ids with their scores (higher is better), from the
-    full-text index alone: no scope, no filters."""
+    """Up to `limit` matching document ids with their scores (higher is better), from the
+    full-text index alone: no scope, no filters.
+
+    A query matching more than `limit` documents is ranked among its `limit` newest matches
+    (highest ids): finding them walks the index in id order, while ranking every match of a
+    common word would cost time proportional to the whole library.
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tsquery, params = pg_tsquery(parsed)
             cursor.execute(  # user text only in the parameters
+                f"SELECT document_id FROM library_searchentry WHERE vector @@ {tsquery} "  # noqa: S608
+                "ORDER BY document_id DESC LIMIT 1 OFFSET %s",
+                [*params, limit - 1],
+            )
+            row = cursor.fetchone()
+            window = "AND document_id >= %s" if row else ""
+            cursor.execute(  # user text only in the parameters
                 f"SELECT document_id, ts_rank_cd('{POSTGRES_WEIGHTS}'::float4[], vector, "  # noqa: S608
                 f"{tsquery}) AS score FROM library_searchentry WHERE vector @@ {tsquery} "
-                "ORDER BY score DESC, document_id DESC LIMIT %s",
-                [*params, *params, limit],
+                f"{window} ORDER BY score DESC, document_id DESC LIMIT %s",
+                [*params, *params, *([row[0]] if row else []), limit],
             )
-            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+            return [(found[0], float(found[1])) for found in cursor.fetchall()]
+        match = fts5_match(parsed)
+        cursor.execute(
+            "SELECT rowid FROM library_fts WHERE library_fts MATCH %s "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+            [match, limit - 1],
+        )
+        row = cursor.fetchone()
+        window = "AND rowid >= %s" if row else ""
         weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
         cursor.execute(  # user text only in the parameters
             f"SELECT rowid, bm25(library_fts, {weights}) AS score FROM library_fts "  # noqa: S608
-            "WHERE library_fts MATCH %s ORDER BY score, rowid DESC LIMIT %s",
-            [fts5_match(parsed), limit],
+            f"WHERE library_fts MATCH %s {window} ORDER BY score, rowid DESC LIMIT %s",
+            [match, *([row[0]] if row else []), limit],
         )
-        return [(row[0], -float(row[1])) for row in cursor.fetchall()]
+        return [(found[0], -float(found[1])) for found in cursor.fetchall()]
 
 
 def _ranked_page(
@@ -167,9 +187,9 @@ def _ranked_page(
 ) -> list[Document]:
     """Rows start..start+count of `queryset` matching `parsed`, best first.
 
-    The index's CANDIDATES best matches are ranked first, then scoped and filtered. When they
-    hold enough visible rows for the page, those are exactly the best visible rows (any other
-    visible row ranks below all candidates); otherwise the whole match set is ranked in SQL.
+    The index's candidates (all matches, or the newest CANDIDATES of a common query) are
+    ranked, then scoped and filtered. When they hold too few visible rows for the page (a
+    narrow filter on a common query), every match is ranked in one SQL statement instead.
     """
     candidates = _candidates(parsed, CANDIDATES)
     score = dict(candidates)
