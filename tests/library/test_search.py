@@ -203,3 +203,16 @@ def test_the_unit_filter_takes_the_subtree(tree):
     published("区里文章", "共同")
     assert titles("共同", actor=system, unit_path=tree.street_a.path) == ["柳岸经验"]
     assert titles("共同", actor=system, unit_path=tree.street_b.path) == []
+
+
+def test_a_common_query_is_ranked_among_its_newest_matches(db, monkeypatch):
+    from jiceng.library import selectors
+
+    published("窗口词在标题", "别的内容")  # the best match, but the oldest
+    published("较新的一篇", "正文里有窗口词")
+    published("最新的一篇", "正文里有窗口词，窗口词出现两次")
+    assert titles("窗口词")[0] == "窗口词在标题"
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    monkeypatch.setattr(selectors, "CANDIDATES", 2)
+    first = library_search(actor=ANONYMOUS, query="窗口词")
+    assert [h.document.title for h in first.hits] == ["最新的一篇"] and first.has_next
