@@ -254,11 +254,13 @@ def related_documents(actor: Actor, document: Document, *, limit: int = 10) -> l
     if not keys:
         return linked
     parsed = parse_query(" ".join(keys), any_words=True)
-    similar = (
-        _matching(documents_visible(actor).exclude(pk=document.pk), parsed)
+    others = (
+        documents_visible(actor)
+        .exclude(pk=document.pk)
         .exclude(pk__in=[d.pk for d in linked])
-        .only("id", "title", "source", "year", "is_stub")[: limit - len(linked)]
+        .only("id", "title", "source", "year", "is_stub")
     )
+    similar = _ranked_page(others, parsed, 0, limit - len(linked))
     return linked + list(similar)
 
 
