@@ -34,6 +34,7 @@ from jiceng.library.search import (
     parse_query,
     pg_tsquery,
 )
+from jiceng.library.services import current_attachments
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -265,8 +266,12 @@ def related_documents(actor: Actor, document: Document, *, limit: int = 10) -> l
 
 
 def attachments_of(actor: Actor, document: Document) -> list[Attachment]:
+    current = current_attachments(document).values("pk")
     return list(
-        visible(actor, Attachment).filter(document=document).defer("data", "text").order_by("pk")
+        visible(actor, Attachment)
+        .filter(document=document, pk__in=current)
+        .defer("data", "text")
+        .order_by("pk")
     )
 
 
@@ -275,7 +280,7 @@ def attachment_get(actor: Actor, document: Document, pk: Any) -> Attachment:
         actor,
         Attachment,
         action="download",
-        queryset=Attachment.objects.filter(document=document),
+        queryset=current_attachments(document),
         pk=pk,
     )
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiceng.core import clock
@@ -163,11 +163,23 @@ def _version(document: Document, number: int, actor: Actor, note: str = "") -> D
     )
 
 
+def current_attachments(document: Document) -> QuerySet[Attachment]:
+    """The attachments of the document as readers see it: for a published document not those
+    of a version still waiting for review (or rejected)."""
+    attachments = Attachment.objects.filter(document=document)
+    if document.status == DocumentStatus.PUBLISHED:
+        attachments = attachments.filter(
+            Q(version__isnull=True) | Q(version__status=VersionStatus.APPROVED)
+        )
+    return attachments
+
+
 def document_reindex(*, document: Document) -> None:
     """Rewrite the document's search entry from its title, body and attachment text."""
     texts = [document.body]
     texts.extend(
-        Attachment.objects.filter(document=document, text_readable=True)
+        current_attachments(document)
+        .filter(text_readable=True)
         .exclude(text="")
         .values_list("text", flat=True)
     )

@@ -284,3 +284,21 @@ def test_system_sees_everything(db):
     document = published("系统", "词")
     Document.objects.filter(pk=document.pk).update(taken_down=True, hidden=True)
     assert selectors.document_get(SYSTEM, document.pk).pk == document.pk
+
+
+def test_attachments_of_a_pending_edit_wait_for_its_review(staff, admin):
+    document = approve(
+        document_submit(actor=staff, fields=DocumentFields(title="已发布", body="正文"))
+    )
+    version = document_edit(
+        actor=staff,
+        document=document,
+        fields=DocumentFields(title="已发布", body="正文"),
+        attachments=[UploadedAttachment("new.txt", "新附件里的独特说法".encode())],
+    )
+    assert selectors.attachments_of(staff, document) == []
+    assert found(staff, "独特说法") == []
+    version_review(actor=admin, version=version, approve=True)
+    document.refresh_from_db()
+    assert [a.filename for a in selectors.attachments_of(staff, document)] == ["new.txt"]
+    assert found(ANONYMOUS, "独特说法") == ["已发布"]
