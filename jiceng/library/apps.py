@@ -6,3 +6,6 @@ class LibraryConfig(AppConfig):
     name = "jiceng.library"
     label = "library"
     verbose_name = _("Experience library")
+
+    def ready(self) -> None:
+        from jiceng.library import permissions  # noqa: F401  (registers the policies)

@@ -15,6 +15,7 @@ from jiceng.conduct.demo_data import seed_misconduct, seed_supervision
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.insight.demo_routing import seed_gazetteer
+from jiceng.library.demo_data import seed_library
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
 from jiceng.support.demo_data import seed_support
@@ -72,6 +73,12 @@ class Command(BaseCommand):
                 "--no-support skips them)."
             ),
         )
+        parser.add_argument(
+            "--library",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="Create the demo experience library (default; --no-library skips it).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         cases = options["cases"]
@@ -90,6 +97,8 @@ class Command(BaseCommand):
                     seed_supervision(people, self.stdout)
                     seed_misconduct(people, self.stdout)
                     seed_venues(people, self.stdout)
+                if options["library"]:
+                    seed_library(self.stdout)
         except DomainError as error:
             raise CommandError(str(error.message)) from None
         self._print_accounts(people)
