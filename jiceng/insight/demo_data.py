@@ -23,9 +23,7 @@ def seed_hot_issues(people: DemoPeople, stdout: Writer) -> int:
     stdout.write(_("Hot issues: %(count)d requests placed.") % {"count": placed})
     if IssueOfMonth.objects.exists():
         return placed
-    last_month = (timezone.localdate(clock.now()).replace(day=1) - timedelta(days=1)).replace(
-        day=1
-    )
+    last_month = (timezone.localdate(clock.now()).replace(day=1) - timedelta(days=1)).replace(day=1)
     actors = DemoActors(people)
     for issue in HotIssue.objects.filter(
         month=last_month, unit__kind__in=STREET_KINDS, case_count__gte=2

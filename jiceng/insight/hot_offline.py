@@ -157,7 +157,7 @@ def summarise(
     params: hot.HeatParams = hot.DEFAULT_HEAT,
     trend_width: timedelta = timedelta(days=7),
 ) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group in groups:
         members = group.members
         first = min(m.at for m in members)
@@ -192,7 +192,7 @@ def summarise(
                 "ids": [m.id for m in members][:20],
             }
         )
-    rows.sort(key=lambda r: (-r["heat"], -r["count"], r["title"]))
+    rows.sort(key=lambda r: (-float(r["heat"]), -int(r["count"]), str(r["title"])))
     return rows
 
 

@@ -181,19 +181,19 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
     stored_df = dict(df.counts)
     clusterer = hot.Clusterer(df)
     stored = {issue.pk: issue for issue in _candidates(rows)}
-    for issue in stored.values():
-        clusterer.load(_as_issue(issue))
+    for row in stored.values():
+        clusterer.load(_as_issue(row))
     placed: list[tuple[_Row, hot.Issue]] = []
     changed_terms: dict[Any, tuple[str, ...]] = {}
     for r in rows:
         before = None
         result = clusterer.place(partition=(r.street, r.month), counts=r.counts, title=r.title)
-        issue = result.issue
-        if issue.id in stored:
-            before = tuple(stored[issue.id].key_terms)
-        if before != issue.key_terms:
-            changed_terms[issue.id] = issue.key_terms
-        placed.append((r, issue))
+        group = result.issue
+        if group.id in stored:
+            before = tuple(stored[group.id].key_terms)
+        if before != group.key_terms:
+            changed_terms[group.id] = group.key_terms
+        placed.append((r, group))
     # New issues first, to have their ids.
     new = {i.id: i for _, i in placed if isinstance(i.id, tuple)}
     created: dict[Any, HotIssue] = {}
@@ -221,12 +221,12 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
     touched_existing = [
         stored[i.id] for i in {id(i): i for _, i in placed}.values() if i.id in stored
     ]
-    for row in touched_existing:
-        issue = clusterer.issues[row.pk]
-        row.title = issue.title[:200]
-        row.title_score = issue.title_score
-        row.key_terms = list(issue.key_terms)
-        row.centroid = _rounded(issue.centroid)
+    for existing in touched_existing:
+        group = clusterer.issues[existing.pk]
+        existing.title = group.title[:200]
+        existing.title_score = group.title_score
+        existing.key_terms = list(group.key_terms)
+        existing.centroid = _rounded(group.centroid)
     HotIssue.objects.bulk_update(
         touched_existing, ["title", "title_score", "key_terms", "centroid"], batch_size=CHUNK
     )
@@ -236,13 +236,13 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
         HotIssueTerm.objects.filter(issue_id__in=part).delete()
     terms = []
     for key, words in changed_terms.items():
-        issue = clusterer.issues[key]
+        group = clusterer.issues[key]
         for word in words:
             terms.append(
                 HotIssueTerm(
                     issue_id=pk_of.get(key, key),
-                    unit_id_copy=issue.partition[0],
-                    month=issue.partition[1],
+                    unit_id_copy=group.partition[0],
+                    month=group.partition[1],
                     term=word[:40],
                 )
             )

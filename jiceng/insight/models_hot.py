@@ -57,6 +57,9 @@ class HotIssueTerm(models.Model):
             models.Index(fields=["unit_id_copy", "month", "term"], name="hotissueterm_lookup_idx")
         ]
 
+    def __str__(self) -> str:
+        return self.term
+
 
 class HotIssueCase(models.Model):
     """A case's membership of an issue, with what counting the issue needs."""
@@ -83,12 +86,18 @@ class HotIssueCase(models.Model):
             models.Index(fields=["community_path", "issue"], name="hotissuecase_community_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.issue_id}:{self.case_id}"
+
 
 class HotTermStat(models.Model):
     """In how many placed cases a term occurred: the IDF of the weights."""
 
     term = models.CharField(max_length=40, unique=True)
     documents = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class HotIssueCursor(models.Model):
@@ -98,6 +107,9 @@ class HotIssueCursor(models.Model):
     last_case_id = models.PositiveBigIntegerField(default=0)
     documents = models.PositiveBigIntegerField(default=0)  # cases counted in HotTermStat
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class IssueOfMonth(models.Model):

@@ -32,9 +32,7 @@ def hot_issues_visible(actor: Actor) -> QuerySet[HotIssue]:
     return visible(actor, HotIssue)
 
 
-def hot_issue_rows(
-    actor: Actor, *, unit: OrgUnit, month: date, limit: int = 20
-) -> list[HotRow]:
+def hot_issue_rows(actor: Actor, *, unit: OrgUnit, month: date, limit: int = 20) -> list[HotRow]:
     """The hottest issues of `month` seen from `unit` (which the caller checked the actor may
     look at), with heat and the daily trend of the last two weeks. Two queries."""
     issues = list(
@@ -68,16 +66,16 @@ def row_of(issue: HotIssue, now: datetime) -> HotRow:
 
 
 def hot_issue_get(actor: Actor, *, pk: object) -> HotIssue:
-    return access_object(
-        actor, HotIssue, queryset=HotIssue.objects.select_related("unit"), pk=pk
-    )
+    return access_object(actor, HotIssue, queryset=HotIssue.objects.select_related("unit"), pk=pk)
 
 
 def hot_issue_cases(actor: Actor, issue: HotIssue) -> QuerySet[Case]:
     """The member cases the actor may see, newest first."""
-    return visible(actor, Case, Case.objects.filter(hot_membership__issue=issue)).order_by(
-        "-submitted_at", "-pk"
-    ).select_related("area", "category")
+    return (
+        visible(actor, Case, Case.objects.filter(hot_membership__issue=issue))
+        .order_by("-submitted_at", "-pk")
+        .select_related("area", "category")
+    )
 
 
 def adoptions_of(actor: Actor, *, unit: OrgUnit) -> QuerySet[IssueOfMonth]:
@@ -93,6 +91,4 @@ def adoptions_of(actor: Actor, *, unit: OrgUnit) -> QuerySet[IssueOfMonth]:
 
 
 def months_with_issues() -> list[date]:
-    return list(
-        HotIssue.objects.order_by("-month").values_list("month", flat=True).distinct()[:24]
-    )
+    return list(HotIssue.objects.order_by("-month").values_list("month", flat=True).distinct()[:24])

@@ -18,6 +18,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.forms import call_service
 from jiceng.core.pagination import paginate
 from jiceng.insight import hot_services
+from jiceng.insight.models_hot import IssueOfMonth
 from jiceng.insight.permissions_hot import reads_hot_issues
 from jiceng.insight.selectors_hot import (
     adoptions_of,
@@ -52,7 +53,7 @@ class AdoptForm(forms.Form):
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined,no-any-return]
+    return request.actor  # type: ignore[attr-defined]
 
 
 @staff_required
@@ -109,12 +110,15 @@ def hot_issue_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     issue = hot_issue_get(actor, pk=pk)
     form = AdoptForm(request.POST)
-    if form.is_valid() and call_service(
-        form,
-        lambda: hot_services.issue_of_month_adopt(
-            actor=actor, issue=issue, note=form.cleaned_data["note"]
-        ),
-    ):
+    adopted: IssueOfMonth | None = None
+    if form.is_valid():
+        adopted = call_service(
+            form,
+            lambda: hot_services.issue_of_month_adopt(
+                actor=actor, issue=issue, note=form.cleaned_data["note"]
+            ),
+        )
+    if adopted is not None:
         messages.success(request, _("The street adopted this issue as its issue of the month."))
         return redirect("hot_issue_detail", pk=issue.pk)
     page = paginate(request, hot_issue_cases(actor, issue), page_size=25, keyset="submitted_at")

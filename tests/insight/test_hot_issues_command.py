@@ -11,15 +11,18 @@ from django.core.management import CommandError, call_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = next(
-    (p for p in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data")
-     if p.exists()),
+    (
+        p
+        for p in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data")
+        if p.exists()
+    ),
     ROOT.parent / "shared" / "data",
 )
 VOTES = SHARED / "messages-with-votes-4326.csv"
 
 OWN = """id,user,title,time,body,upvotes,downvotes
 1,u1,柳岸路垃圾站满溢没人清运,2026/3/1 9:00:00,柳岸路88号小区垃圾站已经三天没有清运，气味很大。,3,0
-2,u2,柳岸路小区垃圾站三天没清运,2026/3/2 10:00:00,垃圾站满了，臭味很大，柳岸路小区居民希望尽快清运。,0,0
+2,u2,柳岸路小区垃圾站三天没清运,2026/3/2 10:00:00,垃圾站满了，臭味很大，柳岸路居民希望清运。,0,0
 3,u2,小区垃圾站满溢气味大,2026/3/3 11:00:00,柳岸路的垃圾站堆满了垃圾，好几天没有清运。,1,0
 4,u4,夜间施工噪音扰民,2026/3/3 12:00:00,湖滨路工地晚上十二点还在施工，噪音很大，无法休息。,0,0
 """

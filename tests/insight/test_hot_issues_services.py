@@ -155,9 +155,7 @@ class TestAdoption:
             issue_of_month_adopt(actor=supervisor, issue=noise)
         assert IssueOfMonth.objects.count() == 1
 
-    @pytest.mark.parametrize(
-        "role", [Role.DISTRICT_ADMIN, Role.BRANCH_SECRETARY, Role.GRID_WORKER]
-    )
+    @pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.BRANCH_SECRETARY, Role.GRID_WORKER])
     def test_others_cannot_adopt(self, placed, actors, role):
         with pytest.raises(Forbidden):
             issue_of_month_adopt(actor=actors[role], issue=issue_of(placed[0]))
@@ -219,7 +217,9 @@ class TestPages:
         assert response.status_code == 200
         assert "YYYY-MM" in response.content.decode()
 
-    def test_list_query_count_does_not_grow(self, client, tree, placed, django_assert_max_num_queries):
+    def test_list_query_count_does_not_grow(
+        self, client, tree, placed, django_assert_max_num_queries
+    ):
         self.login(client, tree, Role.DISTRICT_ADMIN)
         with django_assert_max_num_queries(14):
             response = client.get(reverse("hot_issue_list"), {"month": "2026-03"})
