@@ -134,6 +134,8 @@ KEY_TERMS = 8  # an issue's terms in the inverted index
 PROBE_TERMS = 8  # a case's terms looked up in the index
 MAX_POSTING = 400  # a term shared by more issues than this is too common to find candidates
 DEFAULT_THRESHOLD = 0.32
+LOCAL_SHARE = 0.03
+LOCAL_MIN = 50
 
 _PLACE = re.compile(r"[A-Z]\d+[区县]|[A-Z]市")
 
@@ -173,10 +175,33 @@ class DocumentFrequency:
         return math.log((1 + self.total) / (1 + self.counts.get(word, 0))) + 1.0
 
 
-def vector(counts: Mapping[str, int], df: DocumentFrequency, size: int = CASE_TERMS) -> dict:
-    """The `size` heaviest TF-IDF weights of a case, scaled to length 1."""
+def vector(
+    counts: Mapping[str, int],
+    df: DocumentFrequency,
+    size: int = CASE_TERMS,
+    local: DocumentFrequency | None = None,
+) -> dict[str, float]:
+    """The `size` heaviest TF-IDF weights of a case, scaled to length 1.
+
+    `local`: the document frequencies of the case's own area (its street). A word in more
+    than `LOCAL_SHARE` of the area's cases is turned down by √(LOCAL_SHARE / share): there it
+    names the place (大学城教师公寓 in 南山街道) rather than the problem, and alone it must
+    not make unrelated requests about one estate one issue. Counted once the area has
+    `LOCAL_MIN` cases.
+    """
+    damp = local is not None and local.total >= LOCAL_MIN
+
+    def weight(word: str, n: int) -> float:
+        w = (1 + math.log(n)) * df.idf(word)
+        if damp:
+            assert local is not None
+            share = local.counts.get(word, 0) / local.total
+            if share > LOCAL_SHARE:
+                w *= math.sqrt(LOCAL_SHARE / share)
+        return w
+
     weighted = sorted(
-        ((word, (1 + math.log(n)) * df.idf(word)) for word, n in counts.items()),
+        ((word, weight(word, n)) for word, n in counts.items()),
         key=lambda item: (-item[1], item[0]),
     )[:size]
     norm = math.sqrt(sum(w * w for _, w in weighted)) or 1.0
@@ -234,10 +259,13 @@ class Clusterer:
         self,
         df: DocumentFrequency | None = None,
         *,
+        local: dict[Any, DocumentFrequency] | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         new_id: Any = None,
     ) -> None:
         self.df = df or DocumentFrequency()
+        # Local frequencies by area turn place words down (see `vector`); None: not at all.
+        self.local = local
         self.threshold = threshold
         self.issues: dict[Any, Issue] = {}
         self._index: dict[tuple[Any, str], set[Any]] = {}
@@ -271,15 +299,24 @@ class Clusterer:
         counts: Mapping[str, int],
         title: str,
         learn: bool = True,
+        area: Any = None,
     ) -> Placement:
         """Put one case (its counted `terms`) into an issue of `partition`.
 
+        `area`: whose local document frequencies to use (default: the partition).
         `learn` adds the case to the document frequencies first; pass False when they were
         counted beforehand (a two-pass rebuild).
         """
+        local = None
+        if self.local is not None:
+            local = self.local.setdefault(
+                partition if area is None else area, DocumentFrequency()
+            )
         if learn:
             self.df.add(counts)
-        vec = vector(counts, self.df)
+            if local is not None:
+                local.add(counts)
+        vec = vector(counts, self.df, local=local)
         best, best_score = None, 0.0
         for issue_id in self.candidates(partition, vec):
             issue = self.issues[issue_id]

@@ -133,6 +133,7 @@ def cluster(
     df = hot.DocumentFrequency()
     for counts in counted:
         df.add(counts)
+    # No damping of local words: a file has no areas, and a city's place names are many.
     clusterer = hot.Clusterer(df, threshold=threshold)
     groups: dict[Any, Group] = {}
     order = sorted(range(len(messages)), key=lambda i: (messages[i].at, i))

@@ -134,12 +134,32 @@ def _rows(cases: Sequence[dict[str, Any]]) -> list[_Row]:
     return rows
 
 
-def _document_frequency(rows: Sequence[_Row], cursor: HotIssueCursor) -> hot.DocumentFrequency:
+def _document_frequency(
+    rows: Sequence[_Row], cursor: HotIssueCursor
+) -> tuple[hot.DocumentFrequency, dict[int, hot.DocumentFrequency]]:
+    """The stored frequencies of the batch's words: over all cases, and by street (scope =
+    the street's id; the row with the empty term holds the street's number of cases)."""
     words = sorted({w for r in rows for w in r.counts})
     counts: dict[str, int] = {}
     for part in _chunks(words):
-        counts.update(HotTermStat.objects.filter(term__in=part).values_list("term", "documents"))
-    return hot.DocumentFrequency(counts, int(cursor.documents))
+        counts.update(
+            HotTermStat.objects.filter(scope=0, term__in=part).values_list("term", "documents")
+        )
+    local: dict[int, hot.DocumentFrequency] = {}
+    by_street: dict[int, set[str]] = defaultdict(set)
+    for r in rows:
+        by_street[r.street].update(r.counts)
+    for street, street_words in by_street.items():
+        found: dict[str, int] = {}
+        for part in _chunks(["", *sorted(street_words)]):
+            found.update(
+                HotTermStat.objects.filter(scope=street, term__in=part).values_list(
+                    "term", "documents"
+                )
+            )
+        total = found.pop("", 0)
+        local[street] = hot.DocumentFrequency(found, total)
+    return hot.DocumentFrequency(counts, int(cursor.documents)), local
 
 
 def _candidates(rows: Sequence[_Row]) -> list[HotIssue]:
@@ -177,20 +197,25 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
     touched. `count_terms`: the ids of rows to add to the stored document frequencies."""
     if not rows:
         return set()
-    df = _document_frequency(rows, cursor)
-    stored_df = dict(df.counts)
-    clusterer = hot.Clusterer(df)
-    stored = {issue.pk: issue for issue in _candidates(rows)}
-    for row in stored.values():
+    df, local = _document_frequency(rows, cursor)
+    stored: dict[tuple[int, str], int] = {(0, w): n for w, n in df.counts.items()}
+    for street, frequencies in local.items():
+        stored[(street, "")] = frequencies.total
+        stored.update({(street, w): n for w, n in frequencies.counts.items()})
+    clusterer = hot.Clusterer(df, local=dict(local))
+    loaded = {issue.pk: issue for issue in _candidates(rows)}
+    for row in loaded.values():
         clusterer.load(_as_issue(row))
     placed: list[tuple[_Row, hot.Issue]] = []
     changed_terms: dict[Any, tuple[str, ...]] = {}
     for r in rows:
         before = None
-        result = clusterer.place(partition=(r.street, r.month), counts=r.counts, title=r.title)
+        result = clusterer.place(
+            partition=(r.street, r.month), counts=r.counts, title=r.title, area=r.street
+        )
         group = result.issue
-        if group.id in stored:
-            before = tuple(stored[group.id].key_terms)
+        if group.id in loaded:
+            before = tuple(loaded[group.id].key_terms)
         if before != group.key_terms:
             changed_terms[group.id] = group.key_terms
         placed.append((r, group))
@@ -219,7 +244,7 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
         created[key] = obj
     pk_of = {key: obj.pk for key, obj in created.items()}
     touched_existing = [
-        stored[i.id] for i in {id(i): i for _, i in placed}.values() if i.id in stored
+        loaded[i.id] for i in {id(i): i for _, i in placed}.values() if i.id in loaded
     ]
     for existing in touched_existing:
         group = clusterer.issues[existing.pk]
@@ -261,19 +286,24 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
         ],
         batch_size=CHUNK,
     )
-    # Document frequencies of the newly counted cases.
-    increments: dict[str, int] = defaultdict(int)
+    # Document frequencies of the newly counted cases, over all and by street.
+    increments: dict[tuple[int, str], int] = defaultdict(int)
     counted = 0
     for r in rows:
         if r.id in count_terms:
             counted += 1
+            increments[(r.street, "")] += 1
             for word in r.counts:
-                increments[word[:40]] += 1
+                increments[(0, word[:40])] += 1
+                increments[(r.street, word[:40])] += 1
     if increments:
         HotTermStat.objects.bulk_create(
-            [HotTermStat(term=w, documents=stored_df.get(w, 0) + n) for w, n in increments.items()],
+            [
+                HotTermStat(scope=scope, term=w, documents=stored.get((scope, w), 0) + n)
+                for (scope, w), n in increments.items()
+            ],
             update_conflicts=True,
-            unique_fields=["term"],
+            unique_fields=["scope", "term"],
             update_fields=["documents"],
             batch_size=CHUNK,
         )

@@ -91,10 +91,18 @@ class HotIssueCase(models.Model):
 
 
 class HotTermStat(models.Model):
-    """In how many placed cases a term occurred: the IDF of the weights."""
+    """In how many placed cases a term occurred: over all cases (scope 0), the IDF of the
+    weights; and in one street (scope = the street's id), which turns down the street's place
+    names. The empty term of a street holds its number of cases."""
 
-    term = models.CharField(max_length=40, unique=True)
+    scope = models.PositiveBigIntegerField(default=0)
+    term = models.CharField(max_length=40, blank=True)
     documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "term"], name="hottermstat_scope_term")
+        ]
 
     def __str__(self) -> str:
         return self.term

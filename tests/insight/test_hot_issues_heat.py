@@ -124,3 +124,50 @@ class TestClustering:
         assert hot.place_of("A2区丽发新城搅拌站", "") == "A2区"
         assert hot.place_of("A市地铁", "在A7县星沙") == "A市"
         assert hot.place_of("地铁", "在A7县星沙") == "A7县"
+
+
+class TestLocalDamping:
+    """In a street where one estate's name is in many requests, the name alone does not group
+    different problems of that estate; the same problem at different estates still groups."""
+
+    def test_place_words_of_the_area_are_turned_down(self):
+        local = hot.DocumentFrequency()
+        df = hot.DocumentFrequency()
+        background = [
+            {"西溪": 1, "印象": 1, f"事{n}": 1} if n % 5 == 0 else {f"别的{n}": 1, "小区": 1}
+            for n in range(100)
+        ]
+        for counts in background:
+            local.add(counts)
+            df.add(counts)
+        counts = {"西溪": 3, "印象": 3, "道闸": 3, "坏了": 1}
+        plain = hot.vector(counts, df)
+        damped = hot.vector(counts, df, local=local)
+        # 西溪 is in 20 % of the street's requests: × √(0.03 / 0.2) before scaling to length 1
+        assert damped["西溪"] < plain["西溪"]
+        assert damped["道闸"] > plain["道闸"]
+        assert sum(w * w for w in damped.values()) == pytest.approx(1.0)
+
+    def test_too_few_cases_in_the_area_damp_nothing(self):
+        local = hot.DocumentFrequency()
+        for _ in range(hot.LOCAL_MIN - 1):
+            local.add({"西溪": 1})
+        df = hot.DocumentFrequency({"西溪": 1, "道闸": 1}, 10)
+        counts = {"西溪": 1, "道闸": 1}
+        assert hot.vector(counts, df, local=local) == hot.vector(counts, df)
+
+    def test_same_estate_different_problems_drift_apart_same_problem_stays(self):
+        gate = hot.terms("西溪印象东门道闸坏了", "西溪印象东门的道闸好几天了，车辆随便进出。")
+        cats = hot.terms("西溪印象流浪猫越来越多", "西溪印象的流浪猫越来越多，晚上叫得很凄惨。")
+        cats2 = hot.terms("西溪印象流浪猫太多了", "西溪印象小区流浪猫越来越多，晚上叫得凄惨。")
+        # 西溪印象 is in 2 % of the city's requests but 20 % of this street's
+        df = hot.DocumentFrequency({"西溪": 20, "印象": 20}, 1000)
+        street = hot.DocumentFrequency({"西溪": 20, "印象": 20}, 100)
+
+        def similarity(a, b, local):
+            issue = hot.Issue(id=1, partition="p")
+            issue.add(hot.vector(a, df, local=local), "")
+            return issue.similarity(hot.vector(b, df, local=local))
+
+        assert similarity(gate, cats, street) < similarity(gate, cats, None) / 2
+        assert similarity(cats, cats2, street) >= hot.DEFAULT_THRESHOLD
