@@ -309,9 +309,7 @@ class Clusterer:
         """
         local = None
         if self.local is not None:
-            local = self.local.setdefault(
-                partition if area is None else area, DocumentFrequency()
-            )
+            local = self.local.setdefault(partition if area is None else area, DocumentFrequency())
         if learn:
             self.df.add(counts)
             if local is not None:

@@ -6,129 +6,238 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0006_open_cases_by_deadline_index'),
-        ('conduct', '0003_reply_scores'),
-        ('orgs', '0001_users_units_memberships_api_keys'),
+        ("cases", "0006_open_cases_by_deadline_index"),
+        ("conduct", "0003_reply_scores"),
+        ("orgs", "0001_users_units_memberships_api_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HotIssueCursor',
+            name="HotIssueCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True)),
-                ('last_case_id', models.PositiveBigIntegerField(default=0)),
-                ('documents', models.PositiveBigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True)),
+                ("last_case_id", models.PositiveBigIntegerField(default=0)),
+                ("documents", models.PositiveBigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='HotIssue',
+            name="HotIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_path', models.CharField(max_length=255)),
-                ('month', models.DateField(verbose_name='month')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_score', models.FloatField(default=0.0)),
-                ('key_terms', models.JSONField(default=list, verbose_name='key terms')),
-                ('centroid', models.JSONField(default=dict)),
-                ('case_count', models.PositiveIntegerField(default=0, verbose_name='cases')),
-                ('resident_count', models.PositiveIntegerField(default=0, verbose_name='residents')),
-                ('support_count', models.PositiveIntegerField(default=0, verbose_name='support')),
-                ('community_count', models.PositiveIntegerField(default=0, verbose_name='communities')),
-                ('first_seen', models.DateTimeField(null=True, verbose_name='first seen')),
-                ('last_seen', models.DateTimeField(null=True, verbose_name='last seen')),
-                ('daily', models.JSONField(default=dict, verbose_name='cases per day')),
-                ('rank', models.FloatField(default=0.0)),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.orgunit', verbose_name='street')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_path", models.CharField(max_length=255)),
+                ("month", models.DateField(verbose_name="month")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("title_score", models.FloatField(default=0.0)),
+                ("key_terms", models.JSONField(default=list, verbose_name="key terms")),
+                ("centroid", models.JSONField(default=dict)),
+                ("case_count", models.PositiveIntegerField(default=0, verbose_name="cases")),
+                (
+                    "resident_count",
+                    models.PositiveIntegerField(default=0, verbose_name="residents"),
+                ),
+                ("support_count", models.PositiveIntegerField(default=0, verbose_name="support")),
+                (
+                    "community_count",
+                    models.PositiveIntegerField(default=0, verbose_name="communities"),
+                ),
+                ("first_seen", models.DateTimeField(null=True, verbose_name="first seen")),
+                ("last_seen", models.DateTimeField(null=True, verbose_name="last seen")),
+                ("daily", models.JSONField(default=dict, verbose_name="cases per day")),
+                ("rank", models.FloatField(default=0.0)),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.orgunit",
+                        verbose_name="street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hot issue',
-                'verbose_name_plural': 'hot issues',
+                "verbose_name": "hot issue",
+                "verbose_name_plural": "hot issues",
             },
         ),
         migrations.CreateModel(
-            name='HotIssueCase',
+            name="HotIssueCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resident_key', models.CharField(max_length=64)),
-                ('community_path', models.CharField(max_length=255)),
-                ('submitted_at', models.DateTimeField()),
-                ('day', models.DateField()),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='hot_membership', to='cases.case', verbose_name='case')),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='insight.hotissue', verbose_name='hot issue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resident_key", models.CharField(max_length=64)),
+                ("community_path", models.CharField(max_length=255)),
+                ("submitted_at", models.DateTimeField()),
+                ("day", models.DateField()),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hot_membership",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="insight.hotissue",
+                        verbose_name="hot issue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hot issue case',
-                'verbose_name_plural': 'hot issue cases',
+                "verbose_name": "hot issue case",
+                "verbose_name_plural": "hot issue cases",
             },
         ),
         migrations.CreateModel(
-            name='HotIssueTerm',
+            name="HotIssueTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_id_copy', models.PositiveBigIntegerField()),
-                ('month', models.DateField()),
-                ('term', models.CharField(max_length=40)),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='insight.hotissue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_id_copy", models.PositiveBigIntegerField()),
+                ("month", models.DateField()),
+                ("term", models.CharField(max_length=40)),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="terms",
+                        to="insight.hotissue",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HotTermStat',
+            name="HotTermStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.PositiveBigIntegerField(default=0)),
-                ('term', models.CharField(blank=True, max_length=40)),
-                ('documents', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.PositiveBigIntegerField(default=0)),
+                ("term", models.CharField(blank=True, max_length=40)),
+                ("documents", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'term'), name='hottermstat_scope_term')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("scope", "term"), name="hottermstat_scope_term")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IssueOfMonth',
+            name="IssueOfMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('adopted_at', models.DateTimeField(verbose_name='adopted at')),
-                ('adopted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adopted by')),
-                ('issue', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='adoption', to='insight.hotissue', verbose_name='hot issue')),
-                ('rectification', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='conduct.rectificationitem', verbose_name='rectification item')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.orgunit', verbose_name='street')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("adopted_at", models.DateTimeField(verbose_name="adopted at")),
+                (
+                    "adopted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="adopted by",
+                    ),
+                ),
+                (
+                    "issue",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adoption",
+                        to="insight.hotissue",
+                        verbose_name="hot issue",
+                    ),
+                ),
+                (
+                    "rectification",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="conduct.rectificationitem",
+                        verbose_name="rectification item",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.orgunit",
+                        verbose_name="street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issue of the month',
-                'verbose_name_plural': 'issues of the month',
+                "verbose_name": "issue of the month",
+                "verbose_name_plural": "issues of the month",
             },
         ),
         migrations.AddIndex(
-            model_name='hotissue',
-            index=models.Index(fields=['month', 'unit_path', 'rank'], name='hotissue_month_path_idx'),
+            model_name="hotissue",
+            index=models.Index(
+                fields=["month", "unit_path", "rank"], name="hotissue_month_path_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='hotissue',
-            index=models.Index(fields=['unit', 'month'], name='hotissue_unit_month_idx'),
+            model_name="hotissue",
+            index=models.Index(fields=["unit", "month"], name="hotissue_unit_month_idx"),
         ),
         migrations.AddIndex(
-            model_name='hotissuecase',
-            index=models.Index(fields=['issue', 'submitted_at'], name='hotissuecase_issue_idx'),
+            model_name="hotissuecase",
+            index=models.Index(fields=["issue", "submitted_at"], name="hotissuecase_issue_idx"),
         ),
         migrations.AddIndex(
-            model_name='hotissuecase',
-            index=models.Index(fields=['community_path', 'issue'], name='hotissuecase_community_idx'),
+            model_name="hotissuecase",
+            index=models.Index(
+                fields=["community_path", "issue"], name="hotissuecase_community_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='hotissueterm',
-            index=models.Index(fields=['unit_id_copy', 'month', 'term'], name='hotissueterm_lookup_idx'),
+            model_name="hotissueterm",
+            index=models.Index(
+                fields=["unit_id_copy", "month", "term"], name="hotissueterm_lookup_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issueofmonth',
-            constraint=models.UniqueConstraint(fields=('unit', 'month'), name='issue_of_month_unique'),
+            model_name="issueofmonth",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "month"), name="issue_of_month_unique"
+            ),
         ),
     ]
