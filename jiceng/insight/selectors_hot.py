@@ -27,6 +27,25 @@ class HotRow:
     trend: hot.Trend
     adoption: IssueOfMonth | None
 
+    @property
+    def halves(self) -> tuple[int, int]:
+        """Cases in the older and the newer week of the trend."""
+        half = len(self.trend.counts) // 2
+        return sum(self.trend.counts[:half]), sum(self.trend.counts[half:])
+
+    @property
+    def sparkline(self) -> str:
+        """SVG polyline points of the daily counts in a 84 × 18 box."""
+        return sparkline_points(self.trend.counts)
+
+
+def sparkline_points(counts: tuple[int, ...], width: int = 84, height: int = 18) -> str:
+    top = max(counts, default=0) or 1
+    step = width / max(len(counts) - 1, 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 1 - (height - 2) * n / top:.1f}" for i, n in enumerate(counts)
+    )
+
 
 def hot_issues_visible(actor: Actor) -> QuerySet[HotIssue]:
     return visible(actor, HotIssue)
