@@ -246,3 +246,19 @@ class TestPages:
         response = client.post(reverse("hot_issue_adopt", args=[issue.pk]), {"note": "x" * 3000})
         assert response.status_code in (400, 403)
         assert not IssueOfMonth.objects.exists()
+
+
+def test_detail_query_count_does_not_grow_with_members(
+    client, tree, placed, django_assert_max_num_queries
+):
+    client.force_login(tree.people[Role.DISTRICT_ADMIN])
+    issue = issue_of(placed[0])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("hot_issue_detail", args=[issue.pk]))
+    assert len(response.context["page"].items) == 3
+
+
+def test_case_dashboard_links_to_hot_issues(client, tree, placed):
+    client.force_login(tree.people[Role.STREET_SUPERVISOR])
+    response = client.get(reverse("case_dashboard"))
+    assert reverse("hot_issue_list_unit", args=[tree.street_a.code]) in response.content.decode()
