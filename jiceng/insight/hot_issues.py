@@ -307,7 +307,7 @@ class Clusterer:
         `learn` adds the case to the document frequencies first; pass False when they were
         counted beforehand (a two-pass rebuild).
         """
-        local = None
+        local: DocumentFrequency | None = None
         if self.local is not None:
             local = self.local.setdefault(partition if area is None else area, DocumentFrequency())
         if learn:

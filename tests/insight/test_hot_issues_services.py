@@ -262,3 +262,12 @@ def test_case_dashboard_links_to_hot_issues(client, tree, placed):
     client.force_login(tree.people[Role.STREET_SUPERVISOR])
     response = client.get(reverse("case_dashboard"))
     assert reverse("hot_issue_list_unit", args=[tree.street_a.code]) in response.content.decode()
+
+
+def test_rebuild_command_refuses_bad_month(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="2026-03"):
+        call_command("hot_issues_rebuild", "--month", "March")
+    with pytest.raises(CommandError):
+        call_command("hot_issues_rebuild")
