@@ -134,6 +134,7 @@ KEY_TERMS = 8  # an issue's terms in the inverted index
 PROBE_TERMS = 8  # a case's terms looked up in the index
 MAX_POSTING = 400  # a term shared by more issues than this is too common to find candidates
 DEFAULT_THRESHOLD = 0.32
+MAX_WORD = 40  # longer "words" are links or runs of letters, and would not fit the index
 LOCAL_SHARE = 0.03
 LOCAL_MIN = 50
 
@@ -146,7 +147,7 @@ def terms(title: str, body: str) -> Counter[str]:
     for weight, text in ((TITLE_WEIGHT, title), (1, body[:BODY_CHARS])):
         # Set place names apart, or they glue onto the next word (A2区丽发新城 → 区丽发).
         for word in content_words(_PLACE.sub(r" \g<0> ", text)):
-            if len(word) < 2 or word in GENERIC_WORDS or word.isdigit():
+            if not 2 <= len(word) <= MAX_WORD or word in GENERIC_WORDS or word.isdigit():
                 continue
             counts[word] += weight
     return counts

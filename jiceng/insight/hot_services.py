@@ -207,18 +207,17 @@ def _place(rows: Sequence[_Row], cursor: HotIssueCursor, *, count_terms: set[int
     for row in loaded.values():
         clusterer.load(_as_issue(row))
     placed: list[tuple[_Row, hot.Issue]] = []
-    changed_terms: dict[Any, tuple[str, ...]] = {}
     for r in rows:
-        before = None
         result = clusterer.place(
             partition=(r.street, r.month), counts=r.counts, title=r.title, area=r.street
         )
-        group = result.issue
-        if group.id in loaded:
-            before = tuple(loaded[group.id].key_terms)
-        if before != group.key_terms:
-            changed_terms[group.id] = group.key_terms
-        placed.append((r, group))
+        placed.append((r, result.issue))
+    # Issues whose key terms differ from the stored ones once the whole batch is placed.
+    changed_terms: dict[Any, tuple[str, ...]] = {
+        i.id: i.key_terms
+        for i in {id(i): i for _, i in placed}.values()
+        if i.id not in loaded or tuple(loaded[i.id].key_terms) != i.key_terms
+    }
     # New issues first, to have their ids.
     new = {i.id: i for _, i in placed if isinstance(i.id, tuple)}
     created: dict[Any, HotIssue] = {}
