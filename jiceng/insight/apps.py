@@ -8,4 +8,5 @@ class InsightConfig(AppConfig):
     verbose_name = _("Insight")
 
     def ready(self) -> None:
-        from jiceng.insight import permissions_routing, signals_routing  # noqa: F401
+        # Registers the permission policies and the routing cache's invalidation.
+        from jiceng.insight import permissions_hot, permissions_routing, signals_routing  # noqa: F401

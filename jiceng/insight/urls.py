@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from jiceng.insight import views_duplicates, views_routing
 
@@ -7,4 +7,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("duplicates/support/", views_duplicates.support, name="insight_support"),
     path("routing/triage/", views_routing.triage, name="insight_triage"),
     path("routing/places/", views_routing.gazetteer, name="insight_gazetteer"),
+    path("hot/", include("jiceng.insight.urls_hot")),
 ]
