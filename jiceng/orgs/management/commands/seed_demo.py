@@ -14,6 +14,7 @@ from jiceng.cases.demo_data import seed_cases
 from jiceng.conduct.demo_data import seed_supervision
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
+from jiceng.insight.demo_data import seed_classifier
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
 from jiceng.orgs.roles import Role
 from jiceng.support.demo_data import seed_support
@@ -80,6 +81,7 @@ class Command(BaseCommand):
                 people = seed_units_and_people(self.stdout)
                 if cases:
                     seed_cases(people, self.stdout, count=cases)
+                    seed_classifier(people, self.stdout)
                 if options["evaluation"]:
                     seed_evaluation(people, self.stdout)
                 if options["support"]:
