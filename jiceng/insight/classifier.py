@@ -1,8 +1,8 @@
 """The category classifier itself: features, training, prediction, evaluation. No ORM here.
 
 A text is a request's title and description. Features are two TF-IDF blocks side by side:
-jieba words (`jiceng.core.text.words`) and character 1–3-grams of the normalised text, the title
-counted `title_weight` times. A linear SVM per category (one-vs-rest, balanced class weights)
+jieba words (`jiceng.core.text.words`) and character 1–2-grams of the normalised text, the title
+counted twice. A linear SVM per category (one-vs-rest, balanced class weights)
 scores them; confidences are those scores calibrated by Platt scaling on internal
 cross-validation folds (`CalibratedClassifierCV`), so "0.9" means about nine in ten right on
 held-out requests of the training data. Unlabelled texts, when given, widen the vocabulary and
@@ -38,11 +38,11 @@ class Text:
 class Config:
     """The choices cross-validation settled on (docs/PERFORMANCE.md); tests may shrink them."""
 
-    title_weight: int = 1
-    char_ngrams: tuple[int, int] = (1, 3)
+    title_weight: int = 2
+    char_ngrams: tuple[int, int] = (1, 2)
     use_words: bool = True
     sublinear_tf: bool = False
-    c: float = 0.5
+    c: float = 1.0
     balanced: bool = True
     calibration_folds: int = 3
     self_training: float = 0.0  # minimum confidence of an unlabelled text's label; 0 = off
