@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import statistics
 import sys
@@ -26,7 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-SHARED = REPO / ".." / "shared" / "data"
+# ../shared/data beside the project; JICENG_SHARED_DATA names another place (a worktree).
+SHARED = Path(os.environ.get("JICENG_SHARED_DATA") or REPO / ".." / "shared" / "data")
 
 
 def _read(name: str) -> list[dict[str, str]]:

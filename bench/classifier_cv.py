@@ -17,13 +17,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-SHARED = REPO / ".." / "shared" / "data"
+# ../shared/data beside the project; JICENG_SHARED_DATA names another place (a worktree).
+SHARED = Path(os.environ.get("JICENG_SHARED_DATA") or REPO / ".." / "shared" / "data")
 
 
 def _read(name: str) -> list[dict[str, str]]:

@@ -165,6 +165,9 @@ class TextClassifier:
         return {"config": asdict(self.config), "labels": self.labels}
 
 
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 # --- evaluation ---------------------------------------------------------------------------------
 def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     """Macro-F1, accuracy and per-class precision, recall, F1 and support."""
@@ -223,17 +226,34 @@ def cross_validate(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     f1s: list[float] = []
     accuracies: list[float] = []
+    confident: dict[float, list[bool]] = {t: [] for t in THRESHOLDS}
     for train_index, test_index in splitter.split(np.zeros(len(rows)), labels):
         classifier = TextClassifier(config).fit(
             [rows[i][0] for i in train_index],
             [rows[i][1] for i in train_index],
             unlabelled=unlabelled,
         )
-        predicted = classifier.predict([rows[i][0] for i in test_index])
+        proba = classifier.probabilities([rows[i][0] for i in test_index])
+        predicted = [classifier.labels[i] for i in proba.argmax(axis=1)]
         truth = [rows[i][1] for i in test_index]
         f1s.append(float(f1_score(truth, predicted, average="macro", zero_division=0)))
         accuracies.append(float(accuracy_score(truth, predicted)))
+        for threshold, kept in confident.items():
+            kept.extend(
+                p == t
+                for p, t, best in zip(predicted, truth, proba.max(axis=1), strict=True)
+                if best >= threshold
+            )
     return {
+        # Share of held-out texts at or above each confidence, and how many of those were right:
+        # what a threshold for setting the category automatically would do.
+        "thresholds": {
+            str(threshold): {
+                "coverage": round(len(kept) / len(rows), 4),
+                "accuracy": round(sum(kept) / len(kept), 4) if kept else None,
+            }
+            for threshold, kept in confident.items()
+        },
         "folds": folds,
         "macro_f1_mean": round(float(np.mean(f1s)), 4),
         "macro_f1_sd": round(float(np.std(f1s)), 4),

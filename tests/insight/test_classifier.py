@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from io import StringIO
 from pathlib import Path
 
@@ -29,7 +30,11 @@ from tests.factories import actor_for
 from tests.insight.classifier_corpus import rows
 from tests.insight.classifier_helpers import FAST, store_corpus, trained
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+# ../shared/data beside the project; JICENG_SHARED_DATA names another place (a worktree).
+SHARED = Path(
+    os.environ.get("JICENG_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+)
 LIFT_TEXT = ("电梯又坏了", "单元电梯坏了好几天，老人下不了楼，请尽快维修电梯。")
 
 
