@@ -106,7 +106,9 @@ class TextClassifier:
         c = self.config
         svm = LinearSVC(C=c.c, class_weight="balanced" if c.balanced else None, random_state=c.seed)
         folds = max(2, min(c.calibration_folds, n_per_class))
-        return CalibratedClassifierCV(svm, cv=folds, method="sigmoid")
+        # One SVM trained on all the rows; the sigmoids are fitted on its cross-validated scores
+        # (an ensemble of fold models would each see only part of the rows, and scored worse).
+        return CalibratedClassifierCV(svm, cv=folds, method="sigmoid", ensemble=False)
 
     def fit(
         self,
