@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -158,16 +159,103 @@ class TextClassifier:
         return [self.labels[i] for i in proba.argmax(axis=1)]
 
     def top(self, text: Text, k: int = 3) -> list[tuple[str, float]]:
-        """The `k` most likely categories, best first, with confidences that sum to at most 1."""
-        proba = self.probabilities([text])[0]
+        """The `k` most likely categories, best first, with confidences that sum to at most 1.
+
+        One text at a time (intake, the prediction job) takes the fast path: the same
+        arithmetic as `probabilities`, without scikit-learn's per-call overhead.
+        """
+        proba = self._fast().probabilities(text, self.config.title_weight)
         order = np.argsort(-proba)[:k]
         return [(self.labels[i], float(proba[i])) for i in order]
+
+    def _fast(self) -> _OneText:
+        fast = self.__dict__.get("_one_text")
+        if fast is None:
+            if self._model is None or self._char is None:
+                raise RuntimeError("the classifier is not trained")
+            fast = self.__dict__["_one_text"] = _OneText(self._model, self._char, self._word)
+        return fast
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_one_text", None)  # rebuilt after loading
+        return state
 
     def describe(self) -> dict[str, Any]:
         return {"config": asdict(self.config), "labels": self.labels}
 
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+class _OneText:
+    """`CalibratedClassifierCV.predict_proba` (sigmoid, one estimator) for a single text.
+
+    TF-IDF of each block by dictionary look-ups, the SVM's scores from the columns of its weights
+    that the text uses, Platt's sigmoid per category, normalised to sum to one, exactly as
+    scikit-learn computes them (tests compare the two).
+    """
+
+    def __init__(
+        self,
+        model: CalibratedClassifierCV,
+        char: TfidfVectorizer,
+        word: TfidfVectorizer | None,
+    ) -> None:
+        calibrated = model.calibrated_classifiers_
+        if len(calibrated) != 1:
+            raise ValueError("the fast path needs one calibrated estimator (ensemble=False)")
+        svm = calibrated[0].estimator
+        self.coef = np.ascontiguousarray(svm.coef_.T, dtype=np.float64)  # features × scores
+        self.intercept = np.asarray(svm.intercept_, dtype=np.float64)
+        self.a = np.array([c.a_ for c in calibrated[0].calibrators], dtype=np.float64)
+        self.b = np.array([c.b_ for c in calibrated[0].calibrators], dtype=np.float64)
+        self.n_classes = len(model.classes_)
+        self.sublinear = bool(char.sublinear_tf)
+        self.char = (char.build_analyzer(), char.vocabulary_, np.asarray(char.idf_, np.float64))
+        self.word = (
+            (word.build_analyzer(), word.vocabulary_, np.asarray(word.idf_, np.float64))
+            if word is not None
+            else None
+        )
+        self.word_offset = len(char.vocabulary_)
+
+    def _block(
+        self, tokens: list[str], vocabulary: dict[str, int], idf: np.ndarray, offset: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        for token in tokens:
+            column = vocabulary.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear:
+            values = np.log(values) + 1.0
+        values *= idf[columns]
+        norm = float(np.sqrt(values @ values))
+        if norm > 0:
+            values /= norm
+        return columns + offset, values
+
+    def probabilities(self, text: Text, weight: int) -> np.ndarray:
+        analyse, vocabulary, idf = self.char
+        columns, values = self._block(analyse(_char_doc(text, weight)), vocabulary, idf, 0)
+        if self.word is not None:
+            analyse, vocabulary, idf = self.word
+            more, more_values = self._block(
+                analyse(_word_doc(text, weight)), vocabulary, idf, self.word_offset
+            )
+            columns = np.concatenate([columns, more])
+            values = np.concatenate([values, more_values])
+        scores = values @ self.coef[columns] + self.intercept
+        calibrated = expit(-(self.a * scores + self.b))
+        if self.n_classes == 2:
+            return np.array([1.0 - calibrated[0], calibrated[0]])
+        total = calibrated.sum()
+        if total == 0:
+            return np.full(self.n_classes, 1.0 / self.n_classes)
+        return np.asarray(calibrated / total)
 
 
 # --- evaluation ---------------------------------------------------------------------------------

@@ -62,6 +62,21 @@ class TestTextClassifier:
         assert 0 < sum(confidences) <= 1.0001
         assert sorted(classifier.labels) == ["lift", "noise", "rubbish"]
 
+    @pytest.mark.parametrize("labels_used", [3, 2])
+    def test_one_text_at_a_time_gives_what_scikit_learn_gives(self, labels_used):
+        texts, labels = _corpus()
+        keep = [
+            i
+            for i, label in enumerate(labels)
+            if label in ("lift", "noise", "rubbish")[:labels_used]
+        ]
+        classifier = TextClassifier(FAST).fit([texts[i] for i in keep], [labels[i] for i in keep])
+        queries = [Text(*LIFT_TEXT), Text("吵", "噪音"), Text("", "没有任何已知的字眼"), texts[0]]
+        expected = classifier.probabilities(queries)
+        for query, row in zip(queries, expected, strict=True):
+            ranked = dict(classifier.top(query, k=labels_used))
+            assert [ranked[label] for label in classifier.labels] == pytest.approx(row, abs=1e-5)
+
     def test_unlabelled_texts_and_self_training_are_accepted(self):
         texts, labels = _corpus()
         unlabelled = [Text("电梯维修", "电梯坏了请维修"), Text("噪音", "晚上太吵了")]
