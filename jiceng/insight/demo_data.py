@@ -18,9 +18,10 @@ from jiceng.core.errors import DomainError
 from jiceng.insight.classifier_services import classifier_train, predictions_record
 from jiceng.insight.models_classifier import CategoryPrediction, ClassifierModel, PredictionSource
 from jiceng.orgs.demo_data import DemoPeople, Writer
-from jiceng.orgs.roles import UnitKind
+from jiceng.orgs.roles import Role, UnitKind
 
-DEMO_PREFIX = "DEMO-AI-"
+# Not "DEMO-": that prefix counts the replayed year of demo requests (jiceng.cases.demo_data).
+DEMO_PREFIX = "CLS-DEMO-"
 
 # (title, description) of requests that arrive without a category.
 UNCATEGORISED: list[tuple[str, str]] = [
@@ -67,15 +68,19 @@ def seed_classifier(people: DemoPeople, stdout: Writer) -> int:
             "f1": model.metrics.get("macro_f1"),
         }
     )
-    communities = people.units_of_kind(UnitKind.COMMUNITY, UnitKind.VILLAGE)
+    # In the community of the headline staff account, so the demo's staff find them.
+    area = next(
+        (a.unit for a in people.headline if a.role == Role.COMMUNITY_STAFF),
+        next(iter(people.units_of_kind(UnitKind.COMMUNITY, UnitKind.VILLAGE)), None),
+    )
     new: dict[int, str] = {}
-    if communities:
+    if area is not None:
         with transaction.atomic():
             for number, (title, description) in enumerate(UNCATEGORISED):
                 case = case_submit(
                     actor=ANONYMOUS,
                     category=None,
-                    area=communities[number % len(communities)],
+                    area=area,
                     title=title,
                     description=description,
                     channel=Channel.WEB,
