@@ -405,7 +405,7 @@ def corrections_count(since_version: ClassifierModel | None) -> int:
 def suggestions_of(prediction: CategoryPrediction) -> list[Suggestion]:
     """The stored suggestions as categories (ones since removed or closed are left out)."""
     ids = [int(item["category"]) for item in prediction.suggestions]
-    by_id = Category.objects.in_bulk(ids)
+    by_id = Category.objects.select_related("parent").in_bulk(ids)
     found: Iterable[dict[str, Any]] = prediction.suggestions
     return [
         Suggestion(by_id[int(item["category"])], float(item["confidence"]))

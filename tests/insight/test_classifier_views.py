@@ -66,6 +66,21 @@ class TestCasePanel:
         page = client.get(response["Location"], **ZH).content.decode()
         assert "电梯故障" in page
 
+    def test_the_panel_costs_a_few_queries_whatever_the_case(self, tree, predicted):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = _client(tree, Role.COMMUNITY_STAFF)
+        other = Case.objects.exclude(pk=predicted.pk).first()
+        assert other is not None  # stored without a prediction
+        url = reverse("case_detail", args=[other.pk])
+        client.get(url)  # warm the process caches
+        with CaptureQueriesContext(connection) as without:
+            client.get(url)
+        with CaptureQueriesContext(connection) as with_panel:
+            client.get(reverse("case_detail", args=[predicted.pk]))
+        assert len(with_panel) - len(without) <= 1  # the suggested categories, in one query
+
     def test_a_bad_choice_is_explained_and_changes_nothing(self, tree, predicted):
         client = _client(tree, Role.COMMUNITY_STAFF)
         group = Category.objects.filter(parent=None).first()
