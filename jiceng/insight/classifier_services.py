@@ -25,7 +25,7 @@ from typing import Any
 import joblib
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiceng.cases.lookups import leaf_category_by_code
@@ -210,18 +210,46 @@ def predictions_record(sources: dict[int, str]) -> int:
 
 
 # --- training -------------------------------------------------------------------------------
+def _labelled_cases() -> QuerySet[Case]:
+    machine_chosen = CategoryPrediction.objects.filter(
+        case=OuterRef("pk"), source__in=[PredictionSource.AUTO, PredictionSource.FALLBACK]
+    )
+    corrected = CategoryCorrection.objects.filter(case=OuterRef("pk"))
+    return Case.objects.filter(Q(~Exists(machine_chosen)) | Q(Exists(corrected)))
+
+
+def _too_few() -> DomainError:
+    return DomainError(
+        _(
+            "Too few categorised requests to train: at least two categories need "
+            "%(count)d requests each."
+        )
+        % {"count": MIN_PER_CATEGORY}
+    )
+
+
+def classifier_train_check(*, actor: Actor) -> None:
+    """Refuse at once (before a job is queued) what `classifier_train` would refuse."""
+    _check_train(actor)
+    learnable = (
+        _labelled_cases()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=MIN_PER_CATEGORY)
+        .count()
+    )
+    if learnable < 2:
+        raise _too_few()
+
+
 def training_rows() -> list[tuple[Text, str]]:
     """Every request whose category a person chose or confirmed by correcting it.
 
     Categories the classifier set (or the fallback it left) teach nothing unless staff corrected
     them; a correction changes the case's category, so the case's category is the label.
     """
-    machine_chosen = CategoryPrediction.objects.filter(
-        case=OuterRef("pk"), source__in=[PredictionSource.AUTO, PredictionSource.FALLBACK]
-    )
-    corrected = CategoryCorrection.objects.filter(case=OuterRef("pk"))
     rows = (
-        Case.objects.filter(Q(~Exists(machine_chosen)) | Q(Exists(corrected)))
+        _labelled_cases()
         .order_by("-pk")
         .values_list("title", "description", "category__code")[:MAX_TRAINING_ROWS]
     )
@@ -259,13 +287,7 @@ def classifier_train(
     counts = Counter(label for _, label in rows)
     learnt = {code for code, count in counts.items() if count >= MIN_PER_CATEGORY}
     if len(learnt) < 2:
-        raise DomainError(
-            _(
-                "Too few categorised requests to train: at least two categories need "
-                "%(count)d requests each."
-            )
-            % {"count": MIN_PER_CATEGORY}
-        )
+        raise _too_few()
     rows = [row for row in rows if row[1] in learnt]
     metrics = _holdout_metrics(rows, config)
     metrics["skipped_categories"] = sorted(set(counts) - learnt)

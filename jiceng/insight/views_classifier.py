@@ -69,6 +69,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
     """Queue a training run; the job trains, stores and activates the new version."""
     actor = _actor(request)
     _require_configure(actor)
+    services.classifier_train_check(actor=actor)
     from jiceng.insight.tasks_classifier import train_classifier
 
     unit = actor.unit

@@ -146,8 +146,14 @@ class TestModelPage:
         assert response.status_code == 302 and "login" in response["Location"]
 
     def test_the_page_without_models(self, tree):
-        page = _client(tree, Role.DISTRICT_ADMIN).get(reverse("classifier_models"), **EN)
+        client = _client(tree, Role.DISTRICT_ADMIN)
+        page = client.get(reverse("classifier_models"), **EN)
         assert 'data-testid="no-models"' in page.content.decode()
+        page_url = reverse("classifier_models")
+        response = client.post(reverse("classifier_train"), follow=True, HTTP_REFERER=page_url, **EN)
+        assert response.status_code == 200
+        assert "Too few categorised requests" in response.content.decode()
+        assert not ClassifierModel.objects.exists()
 
 
 class TestReportForm:
