@@ -149,8 +149,8 @@ class TestModelPage:
         client = _client(tree, Role.DISTRICT_ADMIN)
         page = client.get(reverse("classifier_models"), **EN)
         assert 'data-testid="no-models"' in page.content.decode()
-        page_url = reverse("classifier_models")
-        response = client.post(reverse("classifier_train"), follow=True, HTTP_REFERER=page_url, **EN)
+        back = reverse("classifier_models")
+        response = client.post(reverse("classifier_train"), follow=True, HTTP_REFERER=back, **EN)
         assert response.status_code == 200
         assert "Too few categorised requests" in response.content.decode()
         assert not ClassifierModel.objects.exists()
