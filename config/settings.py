@@ -304,7 +304,10 @@ CASE_EXPORT_MAX_XLSX_ROWS = env.int("CASE_EXPORT_MAX_XLSX_ROWS", default=100_000
 
 # --- Case classification (jiceng/insight, docs/INSIGHT.md) ------------------------------------
 # Model files (versioned, with their metrics in the database) live here.
-CLASSIFIER_DIR = env.path("CLASSIFIER_DIR", default=str(VAR_DIR / "models"))
+# Tests write theirs in a folder of their own, never over the files a dev server loads.
+CLASSIFIER_DIR = env.path(
+    "CLASSIFIER_DIR", default=str(VAR_DIR / ("test-models" if TESTING else "models"))
+)
 # A request that comes in without a category gets the predicted one when the classifier is at
 # least this confident; otherwise it gets the fallback category and staff see three suggestions.
 CLASSIFIER_THRESHOLD = env.float("CLASSIFIER_THRESHOLD", default=0.6)
