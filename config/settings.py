@@ -302,6 +302,17 @@ CASE_IMPORT_MAX_BYTES = env.int("CASE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024
 CASE_IMPORT_MAX_ROWS = env.int("CASE_IMPORT_MAX_ROWS", default=5000)
 CASE_EXPORT_MAX_XLSX_ROWS = env.int("CASE_EXPORT_MAX_XLSX_ROWS", default=100_000)
 
+# --- Case classification (jiceng/insight, docs/INSIGHT.md) ------------------------------------
+# Model files (versioned, with their metrics in the database) live here.
+# Tests write theirs in a folder of their own, never over the files a dev server loads.
+CLASSIFIER_DIR = env.path(
+    "CLASSIFIER_DIR", default=str(VAR_DIR / ("test-models" if TESTING else "models"))
+)
+# A request that comes in without a category gets the predicted one when the classifier is at
+# least this confident; otherwise it gets the fallback category and staff see three suggestions.
+CLASSIFIER_THRESHOLD = env.float("CLASSIFIER_THRESHOLD", default=0.6)
+CLASSIFIER_FALLBACK_CATEGORY = env.str("CLASSIFIER_FALLBACK_CATEGORY", default="other-matters")
+
 # --- Funds (jiceng/support) -----------------------------------------------------------------
 # Expenditures above this many yuan wait for the secretary's approval before they count as spent.
 FUNDS_APPROVAL_THRESHOLD = Decimal(env.str("FUNDS_APPROVAL_THRESHOLD", default="5000.00"))

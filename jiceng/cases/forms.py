@@ -110,8 +110,13 @@ def _resident_area(pk: int) -> OrgUnit | None:
 class ReportForm(forms.Form):
     """The resident's request, on a phone; no account needed."""
 
+    # Optional: left empty, the classifier chooses (jiceng/insight, docs/INSIGHT.md).
     category = KeptChoiceField(
-        label=_("What is it about?"), queryset=leaf_categories(), lookup=leaf_category_by_id
+        label=_("What is it about?"),
+        queryset=leaf_categories(),
+        lookup=leaf_category_by_id,
+        required=False,
+        help_text=_("Not sure? Leave it empty and we will choose from what you write."),
     )
     area = KeptChoiceField(
         label=_("Community or village"), queryset=area_queryset(), lookup=_resident_area

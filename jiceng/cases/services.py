@@ -173,6 +173,12 @@ def _email_after_commit(made: list[Notification]) -> None:
         transaction.on_commit(lambda: email_notifications(ids))
 
 
+def _classify_after_commit(cases: list[Case]) -> None:
+    from jiceng.insight.classifier_services import classify_after_commit
+
+    classify_after_commit(cases)
+
+
 def _message_fields(case: Case | None) -> dict[str, str]:
     if case is None:
         return {}
@@ -214,7 +220,7 @@ class Submission:
 def case_prepare(
     *,
     actor: Actor,
-    category: Category,
+    category: Category | None,
     area: OrgUnit,
     title: str,
     description: str,
@@ -238,6 +244,11 @@ def case_prepare(
         raise Forbidden(_("Only staff enter requests on behalf of residents."))
     if channel not in Channel.values:
         raise DomainError(_("Choose a valid channel."), field="channel")
+    category_source = "person"
+    if category is None:  # the resident left it to the classifier (insight, docs/INSIGHT.md)
+        from jiceng.insight.classifier_services import category_for_intake
+
+        category, category_source = category_for_intake(title=title, description=description)
     if category.is_group or not category.is_active:
         raise DomainError(_("Choose a specific, active category."), field="category")
     if area.kind not in RESIDENT_AREA_KINDS or not area.is_active:
@@ -288,6 +299,7 @@ def case_prepare(
         resolve_by=due.resolve_by,
     )
     validate_fields(case, exclude=["category", "area", "current_unit", "entered_by"])
+    case.category_source = category_source  # type: ignore[attr-defined]
     submission = Submission(
         actor=actor,
         case=case,
@@ -404,6 +416,7 @@ class _IntakeWrite:
         )
         self.notification_rows.execute()
         _email_after_commit(self.notifications)
+        _classify_after_commit([submission.case for submission in self.submissions])
         self.audit.append()
 
 
@@ -431,7 +444,7 @@ _intake: GroupCommit[Submission, Case] = GroupCommit(
 def case_submit(
     *,
     actor: Actor,
-    category: Category,
+    category: Category | None,
     area: OrgUnit,
     title: str,
     description: str,

@@ -9,4 +9,9 @@ class InsightConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the permission policies and the routing cache's invalidation.
-        from jiceng.insight import permissions_hot, permissions_routing, signals_routing  # noqa: F401
+        from jiceng.insight import (  # noqa: F401
+            permissions_classifier,
+            permissions_hot,
+            permissions_routing,
+            signals_routing,
+        )

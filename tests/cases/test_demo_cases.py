@@ -221,7 +221,9 @@ def test_texts_are_chinese_and_fit(seeded):
 
 
 def test_every_write_went_through_the_services(seeded):
-    submitted = AuditEntry.objects.filter(action="cases.case.submitted").count()
+    # Only the replayed year: the classifier's demo adds a few requests of its own.
+    ids = [str(pk) for pk in demo_cases().values_list("pk", flat=True)]
+    submitted = AuditEntry.objects.filter(action="cases.case.submitted", target_id__in=ids).count()
     assert submitted == COUNT
     events = CaseEvent.objects.filter(case__in=demo_cases())
     assert (

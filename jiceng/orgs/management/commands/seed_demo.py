@@ -14,7 +14,8 @@ from jiceng.cases.demo_data import seed_cases
 from jiceng.conduct.demo_data import seed_misconduct, seed_supervision
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
-from jiceng.insight.demo_data import seed_hot_issues
+from jiceng.insight.demo_classifier import seed_classifier
+from jiceng.insight.demo_hot import seed_hot_issues
 from jiceng.insight.demo_routing import seed_gazetteer
 from jiceng.library.demo_data import seed_library
 from jiceng.orgs.demo_data import USERNAME_HINT, DemoPeople, seed_units_and_people
@@ -91,7 +92,8 @@ class Command(BaseCommand):
                 seed_gazetteer(people, self.stdout)  # before the cases: intake routes by it
                 if cases:
                     seed_cases(people, self.stdout, count=cases)
-                    seed_hot_issues(people, self.stdout)
+                    seed_classifier(people, self.stdout)
+                    seed_hot_issues(people, self.stdout)  # after the classifier's new requests
                 if options["evaluation"]:
                     seed_evaluation(people, self.stdout)
                 if options["support"]:
