@@ -422,6 +422,17 @@ def reuse(fp: Fingerprint, previous: Iterable[Fingerprint]) -> float:
     return best
 
 
+def reuse_among(fp: Fingerprint, replies: NDArray[np.int64], requests: NDArray[np.int64]) -> float:
+    """`reuse` over many earlier fingerprints at once: `replies` and `requests` are (n,
+    PERMUTATIONS) arrays of signatures, row i being one earlier reply and its request."""
+    if replies.shape[0] == 0:
+        return 0.0
+    request_similarity = (requests == np.asarray(fp.request)).mean(axis=1)
+    reply_similarity = (replies == np.asarray(fp.reply)).mean(axis=1)
+    unrelated = reply_similarity[request_similarity < RELATED_FROM]
+    return float(unrelated.max()) if unrelated.size else 0.0
+
+
 @dataclass
 class FingerprintIndex:
     """Earlier replies' fingerprints with an LSH index over the reply signatures, so that

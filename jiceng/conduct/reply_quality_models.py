@@ -36,6 +36,12 @@ class ReplyScore(models.Model):
     total = models.FloatField(_("reply quality"))
     flags = models.JSONField(_("flags"), default=list, blank=True)
     perfunctory = models.BooleanField(_("perfunctory"), default=False)
+    # Highest similarity to an earlier reply to an unrelated request (0–1), kept for the badge.
+    reuse = models.FloatField(_("similarity to an earlier reply"), default=0.0)
+    # MinHash signatures (reply_quality.minhash) of the reply and of its request, so that later
+    # replies are compared with this one without reading the texts again.
+    fingerprint = models.JSONField(default=list, blank=True, editable=False)
+    request_fingerprint = models.JSONField(default=list, blank=True, editable=False)
     method = models.PositiveSmallIntegerField(_("scoring method version"), default=1)
     scored_at = models.DateTimeField(_("scored at"))
 
