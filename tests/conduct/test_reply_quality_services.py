@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from jiceng.cases.models import Category, Channel, Notification, Reply
 from jiceng.cases.services import case_accept, case_dispatch, case_reply, case_resolve, case_submit
@@ -140,3 +141,43 @@ def test_the_backfill_scores_what_is_missing_without_notifying(resolve):
     assert AuditEntry.objects.filter(action="conduct.reply_scores.backfilled").count() == 1
     call_command("reply_quality_rescore", "--all", "--batch", "1")
     assert dict(ReplyScore.objects.values_list("reply_id", "pk")) == before
+
+
+# --- display ---------------------------------------------------------------------------------
+def test_staff_see_the_scores_beside_the_resolution_reply(resolve, tree, client):
+    reply = resolve(body=ACK)
+    client.force_login(tree.people[Role.BRANCH_SECRETARY])
+    page = client.get(reverse("case_detail", args=[reply.case.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="reply-quality"' in html
+    score = reply.quality
+    assert f"Reply quality {score.total:.0f}/100" in html
+    assert 'data-flag="ack_only"' in html
+    assert "acknowledgement only" in html
+    assert "only confirms receipt" in html  # the tooltip's explanation
+    assert "perfunctory" in html
+
+
+def test_the_case_page_reads_the_scores_with_the_replies(
+    resolve, tree, client, django_assert_max_num_queries
+):
+    reply = resolve()
+    client.force_login(tree.people[Role.BRANCH_SECRETARY])
+    url = reverse("case_detail", args=[reply.case.pk])
+    with django_assert_max_num_queries(40) as captured:
+        assert client.get(url).status_code == 200
+    # Joined to the replies' query, never read one reply at a time.
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert any('JOIN "conduct_replyscore"' in text for text in sql)
+    assert not any('FROM "conduct_replyscore"' in text for text in sql)
+
+
+def test_residents_do_not_see_the_scores(resolve, client):
+    reply = resolve(body=ACK)
+    page = client.get(reverse("case_track_detail", args=[reply.case.tracking_code]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reply.body in html
+    assert "reply-quality" not in html
+    assert "ack_only" not in html
