@@ -16,7 +16,7 @@ from jiceng.core.actors import ANONYMOUS, SYSTEM
 from jiceng.core.errors import DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.orgs.roles import Role
-from tests.factories import make_member
+from tests.factories import actor_for, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,23 @@ TEMPLATE = "目前正在编制相关专项规划，对于您的意见和建议�
 def resolve(tree, actors, django_capture_on_commit_callbacks):
     secretary = actors[Role.BRANCH_SECRETARY]
 
-    def make(body=GOOD, title="小区垃圾站满溢", description="柳岸路88号小区垃圾站三天没有清运。"):
+    def make(
+        body=GOOD,
+        title="小区垃圾站满溢",
+        description="柳岸路88号小区垃圾站三天没有清运。",
+        secretary=secretary,
+    ):
+        area = secretary.unit
         case = case_submit(
             actor=ANONYMOUS,
             category=Category.objects.get(code="rubbish"),
-            area=tree.community_a1,
+            area=area,
             title=title,
             description=description,
             channel=Channel.WEB,
         )
         case_accept(case=case, actor=secretary)
-        case_dispatch(case=case, actor=secretary, to_unit=tree.community_a1)
+        case_dispatch(case=case, actor=secretary, to_unit=area)
         with django_capture_on_commit_callbacks(execute=True):
             case_resolve(case=case, actor=secretary, body=body)
         return case.replies.get(is_resolution=True)
@@ -98,6 +104,19 @@ def test_a_template_reused_for_an_unrelated_request_is_boilerplate(resolve):
     assert "boilerplate" in second_score.flags
     assert second_score.reuse >= 0.8 and second_score.originality == 0.0
     assert second_score.perfunctory
+
+
+def test_a_template_is_compared_with_the_same_units_replies_only(resolve, tree):
+    resolve(body=TEMPLATE, title="希望修建地铁", description="建议地铁二号线延伸到我们小区附近")
+    other = actor_for(make_member(tree.community_a2, Role.BRANCH_SECRETARY, username="a2"))
+    reply = resolve(
+        body=TEMPLATE,
+        title="公交站名建议",
+        description="建议把白竹坡路口公交站改名为马坡岭小学站",
+        secretary=other,
+    )
+    assert reply.quality.unit == tree.community_a2
+    assert "boilerplate" not in reply.quality.flags
 
 
 def test_only_resolution_replies_by_the_system(resolve, tree, actors):
