@@ -27,7 +27,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -346,7 +346,6 @@ def timeliness(*, submitted_at: datetime, deadline: datetime, replied_at: dateti
 
 SHINGLE = 3
 PERMUTATIONS = 64
-BANDS = 16  # LSH: 16 bands of 4 rows find pairs from a similarity of about (1/16)^(1/4) = 0.5
 _PRIME = (1 << 31) - 1
 _rng = np.random.default_rng(20191128)
 _A = _rng.integers(1, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
@@ -434,36 +433,6 @@ def reuse_among(fp: Fingerprint, replies: NDArray[np.int64], requests: NDArray[n
     return float(unrelated.max()) if unrelated.size else 0.0
 
 
-@dataclass
-class FingerprintIndex:
-    """Earlier replies' fingerprints with an LSH index over the reply signatures, so that
-    `reuse` looks only at candidates sharing a band (pairs below about 0.5 are never seen;
-    BOILERPLATE_FROM is far above)."""
-
-    items: list[Fingerprint] = field(default_factory=list)
-    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = field(default_factory=dict)
-
-    @staticmethod
-    def _bands(signature: Signature) -> Iterable[tuple[int, tuple[int, ...]]]:
-        rows = len(signature) // BANDS
-        for band in range(BANDS):
-            yield band, tuple(signature[band * rows : (band + 1) * rows])
-
-    def candidates(self, fp: Fingerprint) -> list[Fingerprint]:
-        seen: set[int] = set()
-        for key in self._bands(fp.reply):
-            seen.update(self.buckets.get(key, ()))
-        return [self.items[i] for i in sorted(seen)]
-
-    def reuse(self, fp: Fingerprint) -> float:
-        return reuse(fp, self.candidates(fp))
-
-    def add(self, fp: Fingerprint) -> None:
-        self.items.append(fp)
-        for key in self._bands(fp.reply):
-            self.buckets.setdefault(key, []).append(len(self.items) - 1)
-
-
 def originality(*, acknowledgement_only: bool, reuse_similarity: float) -> float:
     """1 − boilerplate. boilerplate = 1 for an acknowledgement only; else
     min(1, max(0, (s − 0.4) ÷ 0.5)) of the reuse similarity s: nothing up to 0.4 (shared
@@ -542,8 +511,8 @@ def is_perfunctory(flags: Sequence[str], total_score: float) -> bool:
 def score_reply(data: ReplyInput, *, reuse_similarity: float = 0.0) -> Score:
     """Every component, the total, the flags and the perfunctory verdict of one reply.
 
-    `reuse_similarity` comes from `reuse` (or `FingerprintIndex.reuse`) over the fingerprints
-    of earlier replies; 0 when there are none.
+    `reuse_similarity` comes from `reuse` (or `reuse_among`) over the fingerprints of earlier
+    replies; 0 when there are none.
     """
     ack = is_acknowledgement_only(data.reply)
     fit = relevance(data.title, data.body, data.reply)

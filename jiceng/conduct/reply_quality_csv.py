@@ -19,6 +19,8 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from jiceng.conduct import reply_quality as rq
 from jiceng.core.calendar import WorkCalendar, official_calendar_data
 
@@ -119,15 +121,19 @@ def read_rows(
 
 
 def score_rows(rows: list[Row]) -> list[rq.Score]:
-    """Scores in the rows' order; boilerplate judged against the replies given earlier."""
+    """Scores in the rows' order; boilerplate judged against every reply given earlier (one
+    numpy comparison with all earlier signatures per reply: exact, and quick for files of some
+    thousands of rows, as the work grows with the square of the rows)."""
     order = sorted(range(len(rows)), key=lambda i: (rows[i].item.replied_at, i))
-    index = rq.FingerprintIndex()
+    replies = np.zeros((len(rows), rq.PERMUTATIONS), dtype=np.int64)
+    requests = np.zeros((len(rows), rq.PERMUTATIONS), dtype=np.int64)
     scores: list[rq.Score | None] = [None] * len(rows)
-    for i in order:
+    for done, i in enumerate(order):
         item = rows[i].item
         fp = rq.fingerprint(title=item.title, body=item.body, reply=item.reply)
-        scores[i] = rq.score_reply(item, reuse_similarity=index.reuse(fp))
-        index.add(fp)
+        reuse = rq.reuse_among(fp, replies[:done], requests[:done])
+        scores[i] = rq.score_reply(item, reuse_similarity=reuse)
+        replies[done], requests[done] = fp.reply, fp.request
     return [score for score in scores if score is not None]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from jiceng.conduct import reply_quality as rq
@@ -162,14 +163,21 @@ def test_reuse_counts_only_unrelated_requests():
     assert rq.reuse(unrelated, []) == 0.0
 
 
-def test_the_index_finds_what_a_full_scan_finds():
-    index = rq.FingerprintIndex()
-    earlier = rq.fingerprint(title="地铁二号线延伸", body="希望地铁延伸到梅溪湖", reply=TEMPLATE)
-    index.add(earlier)
-    index.add(rq.fingerprint(title="路灯", body="小区路灯坏了", reply=GOOD))
-    probe = rq.fingerprint(title="公交站名更改", body="建议将白竹坡路口站改名", reply=TEMPLATE)
-    assert index.candidates(probe) == [earlier]
-    assert index.reuse(probe) == rq.reuse(probe, index.items) == 1.0
+def test_reuse_among_agrees_with_reuse():
+    earlier = [
+        rq.fingerprint(title="地铁二号线延伸", body="希望地铁延伸到梅溪湖", reply=TEMPLATE),
+        rq.fingerprint(title="路灯", body="小区路灯坏了", reply=GOOD),
+        rq.fingerprint(title="公交站名更改", body="建议将白竹坡路口站改名", reply=GOOD),
+    ]
+    replies = np.array([fp.reply for fp in earlier], dtype=np.int64)
+    requests = np.array([fp.request for fp in earlier], dtype=np.int64)
+    for probe in (
+        rq.fingerprint(title="公交站名更改", body="建议将白竹坡路口站改名", reply=TEMPLATE),
+        rq.fingerprint(title="路灯", body="小区路灯坏了", reply=GOOD),
+        rq.fingerprint(title="噪音", body="夜宵摊噪音", reply="已处理"),
+    ):
+        assert rq.reuse_among(probe, replies, requests) == rq.reuse(probe, earlier)
+    assert rq.reuse_among(earlier[0], replies[:0], requests[:0]) == 0.0
 
 
 @pytest.mark.parametrize(
