@@ -132,6 +132,16 @@ def test_a_malformed_file_is_refused_and_nothing_written(tmp_path, rows, columns
     assert list(tmp_path.iterdir()) == [source]
 
 
+def test_a_bad_output_is_refused_before_anything_is_written(tmp_path):
+    source = _write(tmp_path / "in.csv", ROWS)
+    with pytest.raises(CommandError, match="no such folder"):
+        call_command("reply_quality", input=str(source), output=str(tmp_path / "no" / "x.jsonl"))
+    with pytest.raises(CommandError, match="must not be the input"):
+        call_command("reply_quality", input=str(source), output=str(source))
+    assert list(tmp_path.iterdir()) == [source]
+    assert source.read_text(encoding="utf-8").startswith("id,user,title")
+
+
 def test_an_empty_or_binary_file_is_refused(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

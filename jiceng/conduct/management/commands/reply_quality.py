@@ -32,20 +32,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["working_days"] < 0:
             raise CommandError("--working-days must be 0 or more")
+        output = options.get("output")
+        if output:
+            folder = Path(output).parent
+            if not folder.is_dir():
+                raise CommandError(f"{folder}: no such folder for --output")
+            if Path(output).resolve() == Path(options["input"]).resolve():
+                raise CommandError("--output must not be the input file")
         try:
             lines, summary = score_file(
                 Path(options["input"]), working_days=options["working_days"]
             )
         except CsvError as error:
             raise CommandError(str(error)) from error
-        output = options.get("output")
         if not output:
             for text in json_lines(lines, summary):
                 self.stdout.write(text)
             return
         # Written whole to a temporary file and moved into place: a failure leaves nothing.
         target = Path(output)
-        handle, temporary = tempfile.mkstemp(dir=target.parent or Path("."), suffix=".part")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 for text in json_lines(lines, summary):
