@@ -73,7 +73,6 @@ BODY_TOP_WORDS = 20
 # Text helpers
 
 _SPACE = re.compile(r"\s+")
-_CJK_OR_WORD = re.compile(r"[\w]", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _PUNCT = re.compile(r"[^\w]", re.UNICODE)
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
