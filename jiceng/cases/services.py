@@ -874,10 +874,18 @@ def case_resolve(*, case: Case, actor: Actor, body: str) -> Case:
         },
     )
     assert actor.user is not None and actor.unit is not None
-    Reply.objects.create(
+    reply = Reply.objects.create(
         case=case, author=actor.user, unit=actor.unit, body=body, is_resolution=True, created_at=now
     )
+    _score_reply_after_commit(reply)
     return case
+
+
+def _score_reply_after_commit(reply: Reply) -> None:
+    """Reply quality (conduct) is scored in the background once the resolution is stored."""
+    from jiceng.conduct.tasks import score_resolution_reply
+
+    transaction.on_commit(lambda: score_resolution_reply(reply.pk))
 
 
 @transaction.atomic

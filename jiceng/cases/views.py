@@ -296,7 +296,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         "events": selectors.timeline(case),
-        "replies": case.replies.select_related("author", "unit").order_by("created_at"),
+        "replies": case.replies.select_related("author", "unit", "quality")
+        .defer("quality__fingerprint", "quality__request_fingerprint")
+        .order_by("created_at"),
         "feedback": case.feedback.order_by("round"),
         "escalations": case.escalations.select_related("to_unit").order_by("created_at"),
         "attachments": case.attachments.all(),

@@ -19,6 +19,33 @@ class ReplyFlag(models.TextChoices):
     LATE = "late", _("after the deadline")
 
 
+# What each flag means, for the badge's tooltip on the staff case page.
+FLAG_HELP = {
+    ReplyFlag.ACKNOWLEDGEMENT_ONLY: _(
+        "The reply only confirms receipt, forwards or thanks; it says nothing done for the "
+        "resident."
+    ),
+    ReplyFlag.BOILERPLATE: _(
+        "Nearly the same text was given earlier to a different, unrelated request."
+    ),
+    ReplyFlag.OFF_TOPIC: _("Few of the words of the request appear in the reply."),
+    ReplyFlag.INCOMPLETE: _(
+        "The reply says fewer than two of: what was done, by whom, when, what happens next."
+    ),
+    ReplyFlag.IMPOLITE: _(
+        "No greeting or thanks, stock phrases, very long sentences or a rebuke of the resident."
+    ),
+    ReplyFlag.LATE: _("The reply came after the request's deadline."),
+}
+COMPONENT_LABELS = (
+    ("relevance", _("relevance")),
+    ("completeness", _("completeness")),
+    ("politeness", _("politeness and plain language")),
+    ("timeliness", _("timeliness")),
+    ("originality", _("originality")),
+)
+
+
 class ReplyScore(models.Model):
     """The quality of one resolution reply; components 0–1, total 0–100."""
 
@@ -36,6 +63,12 @@ class ReplyScore(models.Model):
     total = models.FloatField(_("reply quality"))
     flags = models.JSONField(_("flags"), default=list, blank=True)
     perfunctory = models.BooleanField(_("perfunctory"), default=False)
+    # Highest similarity to an earlier reply to an unrelated request (0–1), kept for the badge.
+    reuse = models.FloatField(_("similarity to an earlier reply"), default=0.0)
+    # MinHash signatures (reply_quality.minhash) of the reply and of its request, so that later
+    # replies are compared with this one without reading the texts again.
+    fingerprint = models.JSONField(default=list, blank=True, editable=False)
+    request_fingerprint = models.JSONField(default=list, blank=True, editable=False)
     method = models.PositiveSmallIntegerField(_("scoring method version"), default=1)
     scored_at = models.DateTimeField(_("scored at"))
 
@@ -48,3 +81,25 @@ class ReplyScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply_id}: {self.total:.0f}"
+
+    def flag_items(self) -> list[tuple[str, str, str]]:
+        """(code, label, explanation) of each flag, for display."""
+        items = []
+        for code in self.flags:
+            if code in ReplyFlag.values:
+                flag = ReplyFlag(code)
+                items.append((code, str(flag.label), str(FLAG_HELP[flag])))
+        return items
+
+    def component_items(self) -> list[tuple[str, str, int]]:
+        """(code, label, percent) of each component, for display."""
+        return [
+            (code, str(label), round(100 * getattr(self, code))) for code, label in COMPONENT_LABELS
+        ]
+
+    @property
+    def level(self) -> str:
+        """A colour for the total: good from 75, fair from 40 (the perfunctory line), else poor."""
+        if self.perfunctory or self.total < 40:
+            return "poor"
+        return "good" if self.total >= 75 else "fair"

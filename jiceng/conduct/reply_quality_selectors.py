@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Round
 
 from jiceng.conduct.reply_quality_models import ReplyScore
 
@@ -25,3 +26,28 @@ def perfunctory_share(
         .annotate(scored=Count("id"), perfunctory=Count("id", filter=Q(perfunctory=True)))
     )
     return {row["unit_id"]: (row["perfunctory"], row["scored"]) for row in rows}
+
+
+def reply_quality_by_unit(
+    *, unit_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, tuple[int, int, int]]:
+    """Per unit (its own replies, not its subtree's): (Σ totals in whole points, scored replies,
+    perfunctory replies) among resolution replies given in [start, end). One grouped query.
+
+    Each total is rounded to a whole point before summing, so the figures are integers that
+    evaluation's case metrics can carry as numerator and denominator (docs/SCORING.md).
+    """
+    rows = (
+        ReplyScore.objects.filter(
+            unit_id__in=list(unit_ids), replied_at__gte=start, replied_at__lt=end
+        )
+        .values("unit_id")
+        .annotate(
+            points=Sum(Round("total")),
+            scored=Count("id"),
+            perfunctory=Count("id", filter=Q(perfunctory=True)),
+        )
+    )
+    return {
+        row["unit_id"]: (int(row["points"] or 0), row["scored"], row["perfunctory"]) for row in rows
+    }

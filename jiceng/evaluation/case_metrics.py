@@ -6,19 +6,27 @@ as the rate dashboard does), over the calendar months (China Standard Time) that
 period touches. Months before the current one come from the stored monthly tallies
 (`RateTally`) where they were built; other months are counted live by the database.
 
-Cost: at most four queries whatever the number of units or cases (round units, units in
-scope, stored tallies, live counts); no case row comes into Python.
+The reply-quality metrics (`reply_quality`, `perfunctory`; docs/SCORING.md "Reply quality") are
+read from the stored reply scores of the resolution replies given in the period (local days
+from `period_start` to `period_end` inclusive), summed over each unit's subtree alike, and only
+when a scheme of the round chooses one of them.
+
+Cost: at most five queries whatever the number of units or cases (round units, units in
+scope, stored tallies, live counts, reply scores); no case row comes into Python.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from jiceng.cases import rates
 from jiceng.cases.rate_selectors import _stored_tallies, live_counts, local_zone
 from jiceng.cases.rates import Month, Tally
+from jiceng.conduct.reply_quality_selectors import reply_quality_by_unit
 from jiceng.core import clock
-from jiceng.evaluation.models import Round, RoundUnit
+from jiceng.evaluation.models import Round, RoundUnit, ScoringRule
 from jiceng.evaluation.scoring import CaseTally
 from jiceng.orgs.models import OrgUnit
 
@@ -53,6 +61,41 @@ def case_tally(tally: Tally) -> CaseTally:
     )
 
 
+REPLY_METRICS = ("reply_quality", "perfunctory")
+
+
+def uses_reply_metrics(snapshot: dict[str, Any]) -> bool:
+    """Whether a metric indicator of the round's frozen schemes names a reply-quality metric."""
+    for scheme in snapshot.get("schemes", {}).values():
+        for dimension in scheme["dimensions"]:
+            for indicator in dimension["indicators"]:
+                options = indicator.get("rule_options") or {}
+                if indicator.get("rule") == ScoringRule.METRIC and options.get("metric") in (
+                    REPLY_METRICS
+                ):
+                    return True
+    return False
+
+
+def _reply_tallies(
+    round_: Round, paths: dict[int, str], round_paths: set[str], tz: Any
+) -> dict[str, tuple[int, int, int]]:
+    """Per round unit path: (points, scored, perfunctory) of its subtree's replies."""
+    start = datetime.combine(round_.period_start, time.min, tzinfo=tz)
+    end = datetime.combine(round_.period_end + timedelta(days=1), time.min, tzinfo=tz)
+    own = reply_quality_by_unit(unit_ids=list(paths), start=start, end=end)
+    totals = dict.fromkeys(round_paths, (0, 0, 0))
+    step = OrgUnit.steplen
+    for unit_id, (points, scored, perfunctory) in own.items():
+        path = paths[unit_id]
+        for end_at in range(step, len(path) + 1, step):
+            prefix = path[:end_at]
+            if prefix in totals:
+                p, s, f = totals[prefix]
+                totals[prefix] = (p + points, s + scored, f + perfunctory)
+    return totals
+
+
 def case_tallies(round_: Round, *, now: datetime | None = None) -> dict[int, CaseTally]:
     """Each RoundUnit's case numerators and denominators over the round's period."""
     moment = now or clock.now()
@@ -83,4 +126,16 @@ def case_tallies(round_: Round, *, now: datetime | None = None) -> dict[int, Cas
         if path is not None:
             own.setdefault((path, period), Tally()).merge(tally)
     rolled = rates.roll_up(own, set(round_units.values()), steplen=OrgUnit.steplen)
-    return {pk: case_tally(rolled.get((path, period), Tally())) for pk, path in round_units.items()}
+    tallies = {
+        pk: case_tally(rolled.get((path, period), Tally())) for pk, path in round_units.items()
+    }
+    if uses_reply_metrics(round_.snapshot):
+        replies = _reply_tallies(round_, paths, set(round_units.values()), tz)
+        for pk, path in round_units.items():
+            points, scored, perfunctory = replies[path]
+            tallies[pk] = replace(
+                tallies[pk],
+                reply_quality=(points, 100 * scored),
+                perfunctory=(perfunctory, scored),
+            )
+    return tallies

@@ -73,7 +73,8 @@ class IndicatorForm(DimensionForm):
         help_text=_(
             "Checklist: one item per line. Scale: top=5. Deduction: per_item=2. "
             "Metric: metric=on_time; target=0.95; floor=0.6, where the metric is response, "
-            "resolution, satisfaction, on_time or no_feedback (case data, in the residents' "
+            "resolution, satisfaction, on_time, no_feedback, reply_quality (mean reply quality "
+            "÷ 100) or perfunctory (share of perfunctory replies) (case data, in the residents' "
             "score), or venue_open, fund_execution, staff_ratio, care_visits or rectification "
             "(guarantees, in the superior's score); targets and floors are shares from 0 to 1, "
             "except staff_ratio (staff per 1,000 residents, such as target=3; floor=1), and a "

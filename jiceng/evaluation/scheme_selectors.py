@@ -60,6 +60,8 @@ METRIC_LABELS: dict[str, StrOrPromise] = {
     "satisfaction": _("satisfaction rate"),
     "on_time": _("on-time rate"),
     "no_feedback": _("share of cases without feedback"),
+    "reply_quality": _("mean reply quality"),
+    "perfunctory": _("share of perfunctory replies"),
     "venue_open": _("venues found open at spot checks"),
     "fund_execution": _("fund execution rate"),
     "staff_ratio": _("staff per 1,000 residents"),

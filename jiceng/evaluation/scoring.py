@@ -66,9 +66,24 @@ class Gate(StrEnum):
     GOOD_NEEDS_RESIDENTS = "good_needs_residents"
 
 
-# Objective metrics from case data, in the order of every (n, 5) array below; definitions in
-# docs/SCORING.md "Case rates".
-CASE_METRICS: tuple[str, ...] = ("response", "resolution", "satisfaction", "on_time", "no_feedback")
+# Objective metrics from case data, in the order of every (n, 7) array below; definitions in
+# docs/SCORING.md "Case rates" and, for the replies' quality, "Reply quality": `reply_quality`
+# is the mean total of the scored resolution replies as a share (Σ points ÷ 100·replies) and
+# `perfunctory` the share of them judged perfunctory. The first five come from case rows
+# (`tally_cases`), the last two from the stored reply scores.
+CASE_METRICS: tuple[str, ...] = (
+    "response",
+    "resolution",
+    "satisfaction",
+    "on_time",
+    "no_feedback",
+    "reply_quality",
+    "perfunctory",
+)
+ROW_CASE_METRICS = 5  # the first five, counted from case rows by `tally_cases`
+# Denominator units per case: a reply's quality counts 100 points, so `min_cases` replies make
+# a denominator of 100·min_cases.
+CASE_METRIC_UNITS: Mapping[str, int] = MappingProxyType({"reply_quality": 100})
 
 # Objective metrics of the guarantees (强化服务保障), scored inside the superior's source, the
 # same for every rater of a unit; definitions in docs/SCORING.md "Guarantee metrics in the
@@ -194,6 +209,8 @@ class MetricRule:
         )
 
 
+# The reply-quality metrics are left out: a round measures them only when its scheme chooses
+# them (a metric indicator), so that rounds configured before they existed score as they did.
 DEFAULT_CASE_METRIC_RULES: Mapping[str, MetricRule] = MappingProxyType(
     {
         "response": MetricRule(target=0.95, floor=0.60),
@@ -468,6 +485,9 @@ class CaseTally:
     satisfaction: tuple[int, int] = (0, 0)
     on_time: tuple[int, int] = (0, 0)
     no_feedback: tuple[int, int] = (0, 0)
+    # (Σ reply totals in whole points, 100 × scored replies) and (perfunctory, scored replies).
+    reply_quality: tuple[int, int] = (0, 0)
+    perfunctory: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         for name, (numerator, denominator) in zip(CASE_METRICS, self.ratios(), strict=True):
@@ -477,7 +497,15 @@ class CaseTally:
             )
 
     def ratios(self) -> tuple[tuple[int, int], ...]:
-        return (self.response, self.resolution, self.satisfaction, self.on_time, self.no_feedback)
+        return (
+            self.response,
+            self.resolution,
+            self.satisfaction,
+            self.on_time,
+            self.no_feedback,
+            self.reply_quality,
+            self.perfunctory,
+        )
 
 
 @dataclass(frozen=True)
@@ -499,7 +527,8 @@ def case_metrics_score(cases: CaseTally, config: ResidentConfig) -> float | None
         rule = config.case_metrics.get(name)
         if rule is None:
             continue
-        rate = numerator / denominator if denominator >= config.min_cases else None
+        enough = denominator >= config.min_cases * CASE_METRIC_UNITS.get(name, 1)
+        rate = numerator / denominator if enough else None
         scores.append(metric_score(rate, rule))
         weights.append(rule.weight)
     return weighted_mean(scores, weights)
@@ -891,7 +920,11 @@ CASE_CHUNK = 1 << 18
 
 
 def tally_cases(rows: CaseRows, n_units: int) -> tuple[IntArray, IntArray]:
-    """Case rows to numerators and denominators, each (n_units, 5) in CASE_METRICS order."""
+    """Case rows to numerators and denominators, each (n_units, 7) in CASE_METRICS order.
+
+    Only the first ROW_CASE_METRICS come from the rows; the reply-quality columns are 0 (not
+    measured) here: the caller adds them from the stored reply scores.
+    """
     _check_codes("response", rows.response, 2)
     _check_codes("resolution_time", rows.resolution_time, 2)
     _check_codes("closure", rows.closure, 2)
@@ -942,7 +975,11 @@ def tally_cases(rows: CaseRows, n_units: int) -> tuple[IntArray, IntArray]:
         ],
         axis=1,
     )
-    return numerators.astype(np.int64), denominators.astype(np.int64)
+    padding = np.zeros((n_units, len(CASE_METRICS) - ROW_CASE_METRICS), dtype=np.int64)
+    return (
+        np.hstack([numerators.astype(np.int64), padding]),
+        np.hstack([denominators.astype(np.int64), padding]),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -958,7 +995,7 @@ class RoundInput:
     - self_score: NaN where no self-assessment was submitted
     - rater_unit / rater_score: one entry per superior rater's score (0–100)
     - ratings (n, 5), yes, yes_no: from `tally_resident_answers`
-    - case_numerators / case_denominators (n, 5): from `tally_cases`
+    - case_numerators / case_denominators (n, 7): from `tally_cases` (reply columns added)
     """
 
     class_names: tuple[str, ...]
@@ -1160,7 +1197,8 @@ def _resident_columns(
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = numerators / denominators
         metric_scores = np.clip((rates - floors) / (targets - floors), 0.0, 1.0) * 100.0
-    metric_scores[denominators < config.min_cases] = np.nan
+    units = np.array([CASE_METRIC_UNITS.get(name, 1) for name in names], dtype=np.int64)
+    metric_scores[denominators < config.min_cases * units] = np.nan
     cases = _weighted_mean_columns(
         metric_scores, np.array([rule.weight for rule in rules], dtype=np.float64)
     )

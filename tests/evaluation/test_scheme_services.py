@@ -92,9 +92,10 @@ class TestDefaults:
             rows = scheme.indicators.exclude(parent=None)
             assert set(rows.values_list("rule", flat=True)) == set(ScoringRule.values)
             metrics = {r.rule_options["metric"] for r in rows if r.rule == ScoringRule.METRIC}
-            # Every case metric, plus the guarantee metrics of the guarantees dimension (scored
-            # in the superior's source), which are no case metrics.
-            assert metrics - set(GUARANTEE_METRICS) == set(CASE_METRICS)
+            # Every case metric but the optional reply-quality ones, plus the guarantee metrics
+            # of the guarantees dimension (scored in the superior's source).
+            optional = {"reply_quality", "perfunctory"}
+            assert metrics - set(GUARANTEE_METRICS) == set(CASE_METRICS) - optional
             assert rows.filter(evidence_required=True).exists()
 
     def test_defaults_put_guarantee_metrics_in_the_guarantees_dimension(self, tree, admin):

@@ -667,8 +667,9 @@ def test_tally_cases_counts_each_metric():
     numerators, denominators = tally_cases(rows, 2)
     # response: in time / due; resolution: solved or partly / answered; satisfaction: 4–5 /
     # rated; on time: in time / resolved; no feedback: closed for no feedback / closed.
-    assert numerators.tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
-    assert denominators.tolist() == [[2, 2, 2, 2, 2], [1, 1, 1, 0, 0]]
+    # The reply-quality columns are not counted from case rows: 0.
+    assert numerators.tolist() == [[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 0, 0, 0, 0]]
+    assert denominators.tolist() == [[2, 2, 2, 2, 2, 0, 0], [1, 1, 1, 0, 0, 0, 0]]
 
 
 def test_tally_resident_answers_counts_levels_and_yes_no():
@@ -701,7 +702,7 @@ def test_tally_resident_answers_refuses_bad_rows(unit, kind, value, message):
 def test_tally_cases_of_no_rows_is_all_zero():
     rows = CaseRows(*(np.zeros(0, dtype=np.int8) for _ in range(6)))
     numerators, denominators = tally_cases(rows, 2)
-    assert numerators.tolist() == denominators.tolist() == [[0] * 5, [0] * 5]
+    assert numerators.tolist() == denominators.tolist() == [[0] * 7, [0] * 7]
 
 
 def test_tally_cases_refuses_unknown_codes():
@@ -757,8 +758,8 @@ def random_round(seed: int, n_units: int = 300):
 
 
 def count_cases_by_hand(rows: CaseRows, n_units: int):
-    numerators = [[0] * 5 for _ in range(n_units)]
-    denominators = [[0] * 5 for _ in range(n_units)]
+    numerators = [[0] * len(CASE_METRICS) for _ in range(n_units)]
+    denominators = [[0] * len(CASE_METRICS) for _ in range(n_units)]
     for unit, response, resolution, answer, rating, closure in zip(
         rows.unit.tolist(),
         rows.response.tolist(),
@@ -807,10 +808,27 @@ def test_score_round_agrees_with_score_units(seed):
     )
     config = ScoringConfig(
         weights_by_class={"village": SourceWeights(20, 40, 40), "street": SourceWeights(0, 50, 50)},
-        residents=ResidentConfig(min_responses=20, min_cases=5),
+        residents=ResidentConfig(
+            min_responses=20,
+            min_cases=5,
+            case_metrics={
+                **DEFAULT_CASE_METRIC_RULES,
+                "reply_quality": MetricRule(0.8, 0.4, weight=2),
+                "perfunctory": MetricRule(0.05, 0.5),
+            },
+        ),
     )
     ratings, yes, yes_no = tally_resident_answers(*answers, n_units)
     numerators, denominators = tally_cases(rows, n_units)
+    # Reply-quality columns as case_metrics.case_tallies adds them: (points, 100·replies) and
+    # (perfunctory, replies), some units below min_cases replies.
+    rng = np.random.default_rng(seed + 100)
+    replies = rng.integers(0, 12, n_units)
+    quality, perfunctory = CASE_METRICS.index("reply_quality"), CASE_METRICS.index("perfunctory")
+    numerators[:, quality] = rng.integers(0, 100 * replies + 1)
+    denominators[:, quality] = 100 * replies
+    numerators[:, perfunctory] = rng.integers(0, replies + 1)
+    denominators[:, perfunctory] = replies
     columns = score_round(
         RoundInput(
             class_names=class_names,
@@ -836,7 +854,12 @@ def test_score_round_agrees_with_score_units(seed):
             self_score=None if np.isnan(self_score[i]) else float(self_score[i]),
             rater_scores=tuple(rater_score[rater_unit == i].tolist()),
             answers=ResidentTally(tuple(ratings[i].tolist()), int(yes[i]), int(yes_no[i])),
-            cases=CaseTally(*((int(numerators[i, m]), int(denominators[i, m])) for m in range(5))),
+            cases=CaseTally(
+                *(
+                    (int(numerators[i, m]), int(denominators[i, m]))
+                    for m in range(len(CASE_METRICS))
+                )
+            ),
         )
     per_unit = score_units(units, config)
 
@@ -904,8 +927,8 @@ def test_score_round_max_rank_movement_and_columns():
         ratings=np.zeros((3, 5), dtype=np.int64),
         yes=np.zeros(3, dtype=np.int64),
         yes_no=np.zeros(3, dtype=np.int64),
-        case_numerators=np.zeros((3, 5), dtype=np.int64),
-        case_denominators=np.zeros((3, 5), dtype=np.int64),
+        case_numerators=np.zeros((3, len(CASE_METRICS)), dtype=np.int64),
+        case_denominators=np.zeros((3, len(CASE_METRICS)), dtype=np.int64),
     )
     result = score_round(data, DEFAULT)
     # No residents: A (10·60 + 45·70)/55 = 68.18, B (10·100 + 45·86)/55 = 88.55; C nothing.
@@ -951,8 +974,9 @@ def test_round_input_checks_shapes_and_ranges():
         build(self_score=np.array([-1.0]))
 
 
-def test_default_case_metric_rules_cover_every_metric():
-    assert set(DEFAULT_CASE_METRIC_RULES) == set(CASE_METRICS)
+def test_default_case_metric_rules_cover_every_metric_but_reply_quality():
+    # Reply quality counts only where a scheme chooses it.
+    assert set(DEFAULT_CASE_METRIC_RULES) == set(CASE_METRICS) - {"reply_quality", "perfunctory"}
 
 
 def test_scoring_imports_no_django():

@@ -12,6 +12,8 @@ from django.utils.translation import pgettext
 
 from jiceng.cases.demo_data import seed_cases
 from jiceng.conduct.demo_data import seed_misconduct, seed_supervision
+from jiceng.conduct.reply_quality_services import reply_scores_backfill
+from jiceng.core.actors import SYSTEM
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.insight.demo_classifier import seed_classifier
@@ -94,6 +96,13 @@ class Command(BaseCommand):
                     seed_cases(people, self.stdout, count=cases)
                     seed_classifier(people, self.stdout)
                     seed_hot_issues(people, self.stdout)  # after the classifier's new requests
+                    # Scored here, in order and without notifying anyone, rather than by the
+                    # background jobs each resolution queued (they will find the scores).
+                    scored, perfunctory = reply_scores_backfill(actor=SYSTEM)
+                    self.stdout.write(
+                        _("Scored %(scored)d resolution replies; %(perfunctory)d perfunctory.")
+                        % {"scored": scored, "perfunctory": perfunctory}
+                    )
                 if options["evaluation"]:
                     seed_evaluation(people, self.stdout)
                 if options["support"]:
