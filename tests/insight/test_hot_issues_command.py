@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = next(
@@ -72,7 +73,14 @@ def test_gb18030_file_and_place_column(tmp_path):
 def test_bad_input_is_refused_clearly(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(CommandError, match=message):
+    with translation.override("en"), pytest.raises(CommandError, match=message):
+        run(path)
+
+
+def test_bad_input_is_refused_in_the_users_language(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("", encoding="utf-8")
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="文件是空的"):
         run(path)
 
 
