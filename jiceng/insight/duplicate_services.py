@@ -3,7 +3,8 @@
 Residents see, while typing, up to three open requests of their street that are probably the
 same problem (their title, category, status and date: nothing about who filed them) and may
 back one instead of filing again. Staff see the probable duplicates of a case with a merge
-button (cases.services.case_merge).
+button (cases.services.case_merge). A nightly job removes the index rows of cases that are
+closed, rejected or merged, which no lookup reads (`duplicate_index_prune`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from jiceng.cases.models import OPEN_STATUSES, Case
+from jiceng.cases.models import FINAL_STATUSES, OPEN_STATUSES, Case
 from jiceng.core import clock
 from jiceng.core.actors import ANONYMOUS, Actor
 from jiceng.core.audit import audit_log
-from jiceng.core.errors import Conflict, DomainError, NotFound
+from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jiceng.core.permissions import visible
 from jiceng.core.privacy import keyed_hash
 from jiceng.insight import duplicates
@@ -28,6 +30,7 @@ from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, Dupli
 from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit
 
+PRUNE_BATCH = 5000  # index rows removed per transaction (setting DUPLICATES_PRUNE_BATCH)
 SUPPORT_SALT = "insight.support"
 SUPPORT_TOKEN_SECONDS = 24 * 3600
 STREET_DEPTH = 2
@@ -84,6 +87,68 @@ def reindex(cases: models.QuerySet[Case], *, batch: int = 2000) -> int:
             store_rows(rows)
         done += len(chunk)
     return done
+
+
+# --- index care -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PruneReport:
+    cases: int  # closed, rejected or merged cases whose rows were (or would be) removed
+    postings: int
+    signatures: int
+    batches: int  # transactions (with dry_run: batches counted)
+    largest_batch: int  # most rows removed in one transaction
+    dry_run: bool
+
+
+def prune_batch_size() -> int:
+    """Rows removed per transaction: at least one case's worth, PRUNE_BATCH by default."""
+    configured = int(getattr(settings, "DUPLICATES_PRUNE_BATCH", PRUNE_BATCH))
+    return max(configured, duplicates.INDEX_TERMS + 1)
+
+
+def duplicate_index_prune(*, actor: Actor, dry_run: bool = False) -> PruneReport:
+    """Remove the signature and postings of closed, rejected and merged cases.
+
+    Every lookup (`duplicates.find_similar`) keeps only open cases, and these statuses are
+    final, so their rows are never read again: they only grow the table and take candidate
+    places from open cases. Rows of open cases stay whatever their age (the staff panel of an
+    old case reads from its own submission day), and so do those of resolved cases, which the
+    resident may reopen: a reopened case is found again at once, with nothing to rebuild.
+
+    Cases are taken in order of id (the signature's primary key), a batch at a time, each batch
+    deleted in its own short transaction of at most `prune_batch_size()` rows, so that a run
+    never holds the write lock for long. Running it again removes nothing new.
+    """
+    if not actor.system:
+        raise Forbidden(_("Only the system prunes the duplicate index."))
+    batch_rows = prune_batch_size()
+    cases_per_batch = batch_rows // (duplicates.INDEX_TERMS + 1)
+    cases = postings = signatures = batches = largest = 0
+    last = 0
+    while True:
+        # Read outside the transaction: a final status never changes back, so the ids stay
+        # right until they are deleted, and the write lock is held for the deletes alone.
+        ids = list(
+            DuplicateSignature.objects.filter(case_id__gt=last, case__status__in=FINAL_STATUSES)
+            .order_by("case_id")
+            .values_list("case_id", flat=True)[:cases_per_batch]
+        )
+        if not ids:
+            break
+        last = ids[-1]
+        if dry_run:
+            terms = DuplicateTerm.objects.filter(case_id__in=ids).count()
+            signed = len(ids)
+        else:
+            with transaction.atomic():
+                terms, _counts = DuplicateTerm.objects.filter(case_id__in=ids).delete()
+                signed, _counts = DuplicateSignature.objects.filter(case_id__in=ids).delete()
+        cases += len(ids)
+        postings += terms
+        signatures += signed
+        batches += 1
+        largest = max(largest, terms + signed)
+    return PruneReport(cases, postings, signatures, batches, largest, dry_run)
 
 
 # --- residents --------------------------------------------------------------------------------
