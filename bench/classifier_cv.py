@@ -48,7 +48,6 @@ def configurations() -> dict[str, Config]:
         # How much of a description is read (in use: Config.body_chars characters).
         "in-use-uncapped": Config(title_chars=None, body_chars=None),
         "in-use-body200": Config(body_chars=200),
-        "in-use-body300": Config(body_chars=300),
         "in-use-body500": Config(body_chars=500),
         "in-use-body800": Config(body_chars=800),
         "in-use-body1200": Config(body_chars=1200),

@@ -37,7 +37,7 @@ class Text:
     body: str
 
 
-BODY_CHARS = 500
+BODY_CHARS = 300
 
 
 @dataclass(frozen=True)
