@@ -8,9 +8,10 @@ trained on the other folds only; macro-F1 and accuracy are reported as mean ± s
 deviation over the folds, with coverage and accuracy at confidence thresholds. Each named
 configuration is a `jiceng.insight.classifier.Config`, trained as in production (calibrated
 linear SVMs); "char13-plain" is the issue's reference (character 1–3-gram TF-IDF, unweighted
-title, no class weights). `--unlabelled` also gives the 2,801 unlabelled messages to training
-(vocabulary and IDF, and self-training for the configurations that use it); they are never
-test data. Skips (exit status 0) when ../shared/data is absent.
+title, no class weights); the "in-use-body…" ones read the first N characters of a description
+instead of `Config.body_chars`, "in-use-uncapped" all of it. `--unlabelled` also gives the 2,801
+unlabelled messages to training (vocabulary and IDF, and self-training for the configurations
+that use it); they are never test data. Skips (exit status 0) when ../shared/data is absent.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def configurations() -> dict[str, Config]:
         "char13-title2-balanced": Config(use_words=False, char_ngrams=(1, 3), title_weight=2),
         "char12-title2-balanced": Config(use_words=False, c=0.5),
         "in-use": Config(),
+        # How much of a description is read (in use: Config.body_chars characters).
+        "in-use-uncapped": Config(title_chars=None, body_chars=None),
+        "in-use-body200": Config(body_chars=200),
+        "in-use-body500": Config(body_chars=500),
+        "in-use-body800": Config(body_chars=800),
+        "in-use-body1200": Config(body_chars=1200),
         "in-use+self-training": Config(self_training=0.9),
     }
 

@@ -1,6 +1,8 @@
 """The category classifier itself: features, training, prediction, evaluation. No ORM here.
 
-A text is a request's title and description. Features are two TF-IDF blocks side by side:
+A text is a request's title and description, of which the classifier reads only the first
+`Config.title_chars` and `Config.body_chars` characters (`bounded`, the one place the cap is
+applied, at training and prediction alike). Features are two TF-IDF blocks side by side:
 jieba words (`jiceng.core.text.words`) and character 1–2-grams of the normalised text, the title
 counted twice. A linear SVM per category (one-vs-rest, balanced class weights)
 scores them; confidences are those scores calibrated by Platt scaling on internal
@@ -35,11 +37,18 @@ class Text:
     body: str
 
 
+BODY_CHARS = 300
+
+
 @dataclass(frozen=True)
 class Config:
     """The choices cross-validation settled on (docs/PERFORMANCE.md); tests may shrink them."""
 
     title_weight: int = 2
+    # Only the beginning of a text is read, so that a long one classifies as fast as a typical
+    # one; None reads everything. Chosen by cross-validation (docs/PERFORMANCE.md, section 4).
+    title_chars: int | None = 100
+    body_chars: int | None = BODY_CHARS
     char_ngrams: tuple[int, int] = (1, 2)
     use_words: bool = True
     sublinear_tf: bool = False
@@ -52,12 +61,28 @@ class Config:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def bounded(text: Text, config: Config) -> Text:
+    """The part of `text` the classifier reads: training, prediction and evaluation all call
+    this, so a long description is cut the same way everywhere."""
+    return Text(text.title[: config.title_chars], text.body[: config.body_chars])
+
+
 def _word_doc(text: Text, weight: int) -> str:
     return " ".join(words(text.title) * weight + words(text.body))
 
 
 def _char_doc(text: Text, weight: int) -> str:
     return " ".join([normalise(text.title)] * weight + [normalise(text.body)])
+
+
+def _docs(texts: Sequence[Text], config: Config) -> tuple[list[str], list[str]]:
+    """Character and word documents of the bounded texts (word ones only when words are used)."""
+    weight = config.title_weight
+    cut = [bounded(t, config) for t in texts]
+    return (
+        [_char_doc(t, weight) for t in cut],
+        [_word_doc(t, weight) for t in cut] if config.use_words else [],
+    )
 
 
 def _split(doc: str) -> list[str]:
@@ -95,11 +120,11 @@ class TextClassifier:
         return word, char
 
     def _features(self, texts: Sequence[Text]) -> csr_matrix:
-        weight = self.config.title_weight
         assert self._char is not None
-        blocks = [self._char.transform([_char_doc(t, weight) for t in texts])]
+        char_docs, word_docs = _docs(texts, self.config)
+        blocks = [self._char.transform(char_docs)]
         if self._word is not None:
-            blocks.append(self._word.transform([_word_doc(t, weight) for t in texts]))
+            blocks.append(self._word.transform(word_docs))
         return hstack(blocks, format="csr")
 
     # --- training ---------------------------------------------------------------------------
@@ -127,12 +152,11 @@ class TextClassifier:
             raise ValueError("training needs at least two categories")
         if min(counts.values()) < 2:
             raise ValueError("every category needs at least two examples")
-        weight = self.config.title_weight
-        everything = [*texts, *unlabelled]
+        char_docs, word_docs = _docs([*texts, *unlabelled], self.config)
         self._word, self._char = self._vectorisers()
-        self._char.fit([_char_doc(t, weight) for t in everything])
+        self._char.fit(char_docs)
         if self._word is not None:
-            self._word.fit([_word_doc(t, weight) for t in everything])
+            self._word.fit(word_docs)
         x = self._features(texts)
         y = np.asarray(labels)
         self._model = self._estimator(min(counts.values())).fit(x, y)
@@ -164,7 +188,7 @@ class TextClassifier:
         One text at a time (intake, the prediction job) takes the fast path: the same
         arithmetic as `probabilities`, without scikit-learn's per-call overhead.
         """
-        proba = self._fast().probabilities(text, self.config.title_weight)
+        proba = self._fast().probabilities(bounded(text, self.config), self.config.title_weight)
         order = np.argsort(-proba)[:k]
         return [(self.labels[i], float(proba[i])) for i in order]
 
@@ -180,6 +204,14 @@ class TextClassifier:
         state = dict(self.__dict__)
         state.pop("_one_text", None)  # rebuilt after loading
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        config = state.get("config")
+        if isinstance(config, Config) and "body_chars" not in config.__dict__:
+            # A model stored before texts were bounded read them whole: keep predicting so.
+            object.__setattr__(config, "title_chars", None)
+            object.__setattr__(config, "body_chars", None)
+        self.__dict__.update(state)
 
     def describe(self) -> dict[str, Any]:
         return {"config": asdict(self.config), "labels": self.labels}
@@ -239,6 +271,7 @@ class _OneText:
         return columns + offset, values
 
     def probabilities(self, text: Text, weight: int) -> np.ndarray:
+        """Of a text already `bounded`."""
         analyse, vocabulary, idf = self.char
         columns, values = self._block(analyse(_char_doc(text, weight)), vocabulary, idf, 0)
         if self.word is not None:

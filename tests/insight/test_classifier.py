@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
@@ -18,7 +19,15 @@ from jiceng.core.errors import Conflict, DomainError, Forbidden
 from jiceng.core.models import AuditEntry
 from jiceng.core.process_cache import forget_all
 from jiceng.insight import classifier_services as services
-from jiceng.insight.classifier import Config, Text, TextClassifier, cross_validate, scores
+from jiceng.insight.classifier import (
+    BODY_CHARS,
+    Config,
+    Text,
+    TextClassifier,
+    bounded,
+    cross_validate,
+    scores,
+)
 from jiceng.insight.models_classifier import (
     CategoryCorrection,
     CategoryPrediction,
@@ -103,6 +112,67 @@ class TestTextClassifier:
         texts, labels = _corpus()
         cv = cross_validate(list(zip(texts, labels, strict=True)), config=FAST, folds=3)
         assert len(cv["macro_f1_folds"]) == 3 and 0 <= cv["macro_f1_mean"] <= 1
+
+
+# --- how much of a text is read ------------------------------------------------------------------
+# A tail no corpus text contains: were it read, its words and characters would be features.
+TAIL = "彗星陨石" * 1500
+SHORT = Config(calibration_folds=2, title_chars=20, body_chars=60)
+
+
+def _long(title: str, body: str) -> Text:
+    """The text, then a pad as long as the bound, then the tail (never read)."""
+    return Text(title + "。" * 20 + "彗星" * 10, body + "。" * 60 + TAIL)
+
+
+class TestBoundedText:
+    def test_the_default_reads_the_first_characters_of_a_description(self):
+        text = Text("电梯", "梯" * (BODY_CHARS + 100))
+        assert bounded(text, Config()) == Text("电梯", "梯" * BODY_CHARS)
+        assert bounded(text, Config(title_chars=None, body_chars=None)) == text
+
+    def test_training_reads_only_the_bounded_text(self):
+        texts, labels = _corpus()
+        long_texts = [_long(t.title, t.body) for t in texts]
+        from_long = TextClassifier(SHORT).fit(long_texts, labels)
+        from_cut = TextClassifier(SHORT).fit([bounded(t, SHORT) for t in long_texts], labels)
+        assert from_long._word is not None and "彗星" not in from_long._word.vocabulary_
+        assert "陨" not in from_long._char.vocabulary_  # type: ignore[union-attr]
+        queries = [Text(*LIFT_TEXT), _long(*LIFT_TEXT), Text("吵", "噪音")]
+        assert from_long.probabilities(queries) == pytest.approx(from_cut.probabilities(queries))
+
+    def test_a_long_text_is_predicted_as_its_bounded_version(self):
+        texts, labels = _corpus()
+        classifier = TextClassifier(SHORT).fit(texts, labels)
+        long_text = _long(*LIFT_TEXT)
+        cut = bounded(long_text, SHORT)
+        assert len(cut.body) == 60 and cut.body.startswith(LIFT_TEXT[1])
+        assert classifier.top(long_text, k=3) == classifier.top(cut, k=3)
+        assert classifier.probabilities([long_text]) == pytest.approx(
+            classifier.probabilities([cut])
+        )
+        # The fast path and scikit-learn's agree on the long text too.
+        ranked = dict(classifier.top(long_text, k=3))
+        expected = classifier.probabilities([long_text])[0]
+        assert [ranked[label] for label in classifier.labels] == pytest.approx(expected, abs=1e-5)
+
+    def test_a_model_stored_before_texts_were_bounded_still_reads_them_whole(self):
+        texts, labels = _corpus()
+        classifier = TextClassifier(FAST).fit(texts, labels)
+        for name in ("title_chars", "body_chars"):  # as a Config pickled by the older code
+            del classifier.config.__dict__[name]
+        loaded = copy.deepcopy(classifier)  # through __getstate__/__setstate__, as joblib.load
+        assert (loaded.config.title_chars, loaded.config.body_chars) == (None, None)
+        assert copy.deepcopy(TextClassifier()).config.body_chars == BODY_CHARS
+
+    def test_intake_predicts_a_very_long_description_as_its_beginning(self, tree):
+        trained(tree.community_a1)
+        title, body = LIFT_TEXT
+        long_body = body + "。" * BODY_CHARS + TAIL
+        whole = services.predict(title=title, description=long_body)
+        start = services.predict(title=title, description=long_body[:BODY_CHARS])
+        assert whole is not None and start is not None
+        assert whole.suggestions == start.suggestions
 
 
 # --- training and persistence ---------------------------------------------------------------
