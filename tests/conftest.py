@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import translation
 
 from jiceng.core.process_cache import forget_all
 from jiceng.orgs.models import OrgUnit, User
@@ -34,6 +35,15 @@ def _clear_cache():
     yield
     _clear_cache_of_this_worker()
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language, whatever a request of an earlier test in this
+    thread activated; a test that checks English text says so with translation.override("en")."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.library.models import (
     Document,
@@ -111,7 +112,7 @@ def generate_documents(count: int, *, seed: int = 2026, start: int = 0) -> Itera
         if index >= len(TITLE_TEMPLATES) * len(TOPICS):
             title += f"（{index % 97 + 1}）"
         paragraphs = []
-        for _ in range(rng.randint(3, 6)):
+        for _paragraph in range(rng.randint(3, 6)):
             sentences = [rng.choice(OPENINGS).format(**values)]
             for middle in rng.sample(MIDDLES, rng.randint(2, 4)):
                 other = rng.choice(focuses)
@@ -206,4 +207,4 @@ def seed_library(stdout: Writer, *, count: int = 300) -> None:
     )
     with transaction.atomic():
         created = bulk_store(list(generate_documents(count)), units, key_prefix="demo:")
-    stdout.write(f"library: {created} documents")
+    stdout.write(_("Demo library: %(count)d documents created.") % {"count": created})

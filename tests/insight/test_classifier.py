@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from jiceng.cases.models import Case, CaseEvent, Category, Channel, EventKind
 from jiceng.cases.services import case_submit
@@ -228,7 +229,10 @@ class TestTraining:
         assert services.active_classifier().version == 1
 
     def test_too_few_categorised_requests_are_refused(self, tree):
-        with pytest.raises(DomainError, match="at least two categories"):
+        with (
+            translation.override("en"),
+            pytest.raises(DomainError, match="at least two categories"),
+        ):
             services.classifier_train(actor=SYSTEM, config=FAST)
         assert not ClassifierModel.objects.exists()
 
@@ -450,7 +454,10 @@ class TestCommands:
         assert len(result["per_class"]) == 7
 
     def test_train_command(self, tree):
-        with pytest.raises(CommandError, match="at least two categories"):
+        with (
+            translation.override("en"),
+            pytest.raises(CommandError, match="at least two categories"),
+        ):
             call_command("classifier_train", stdout=StringIO())
         store_corpus(tree.community_a1)
         out = StringIO()
