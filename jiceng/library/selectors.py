@@ -140,6 +140,7 @@ def _matching(queryset: QuerySet[Document], parsed: ParsedQuery) -> QuerySet[Doc
 
 
 CANDIDATES = 2000
+FIRST_SLICE = 50  # candidates read at least in the first slice of a page
 
 
 def _candidates(parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
@@ -186,7 +187,7 @@ def _ranked_page(
     ranked = [pk for pk, _ in sorted(candidates, key=lambda found: (-found[1], -found[0]))]
     needed = start + count
     rows: list[Document] = []
-    position, size = 0, max(2 * needed, 50)
+    position, size = 0, max(2 * needed, FIRST_SLICE)
     while position < len(ranked) and len(rows) < needed:
         ids = ranked[position : position + size]
         by_id = queryset.in_bulk(ids)
