@@ -79,7 +79,7 @@ def test_the_postgres_candidates_are_the_newest_matches_ranked_afterwards():
     sql, params = pg_candidates_sql(parse_query("基层党组织 服务"), 2000)
     assert "基层" not in sql and "服务" not in sql
     tsquery, tsquery_params = pg_tsquery(parse_query("基层党组织 服务"))
-    assert params == [*tsquery_params, *tsquery_params, 2000]
+    assert sql.count(tsquery) == 2 and params == [*tsquery_params, *tsquery_params, 2000]
     # the window: one statement ordered by the primary key and cut at the limit, so the
     # planner can stop at the limit-th match; the ranking only over that window
     inner = sql[sql.index("FROM (") :]
