@@ -179,9 +179,10 @@ def _ranked_page(
 
     The index's candidates (all matches, or the newest CANDIDATES of a common query) are
     ranked, then read with the scope and filters best first, a slice at a time: the first
-    slice (twice the rows the page needs) is usually enough, so one query reads a few dozen
-    rows rather than checking every candidate. When the candidates hold too few visible rows for the
-    page (a narrow filter on a common query), every match is ranked in one SQL statement.
+    slice (twice the rows the page needs, at least FIRST_SLICE) is usually enough, so one
+    query reads a few dozen rows rather than checking every candidate. When the candidates
+    hold too few visible rows for the page (a narrow filter on a common query), every match
+    is ranked in one SQL statement.
     """
     candidates = _candidates(parsed, CANDIDATES)
     ranked = [pk for pk, _ in sorted(candidates, key=lambda found: (-found[1], -found[0]))]
