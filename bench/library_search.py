@@ -1,10 +1,13 @@
 """Library search over 100,000 documents: indexing throughput and search latency (p50/p95).
 
     nice -n 10 .venv/bin/python bench/library_search.py [--documents 100000] [--repeats 30]
-        [--database sqlite | postgres://postgres@127.0.0.1:5432/library_bench] [--json FILE]
+        [--database sqlite | sqlite:///PATH | postgres://postgres@127.0.0.1:5432/library_bench]
+        [--reuse] [--json FILE]
 
 In one process, on a fresh database (a temporary SQLite file, or the PostgreSQL database named
-by the URL, which is dropped and created again: never point it at data you keep):
+by the URL, which is dropped and created again: never point it at data you keep). With
+`--reuse`, a database this script built before is kept and only the searches run
+(`--database sqlite:///PATH` names a SQLite file to keep):
 
 1. migrates, makes a district with 4 streets and 20 communities, a community staff member;
 2. generates `--documents` documents from the demo templates (jiceng/library/demo_data.py;
@@ -89,18 +92,33 @@ def memoise_segmentation(sample: list[Any]) -> None:
     search.words = words
 
 
-def prepare_database(url: str | None) -> tuple[str, str]:
+def prepare_database(url: str | None, *, reuse: bool) -> tuple[str, str, bool]:
+    """The database URL, its vendor, and whether it holds a corpus built before (`reuse`)."""
     if url is None or url == "sqlite":
         folder = tempfile.mkdtemp(prefix="jiceng-library-bench-")
-        return f"sqlite:///{folder}/bench.sqlite3", "sqlite"
+        return f"sqlite:///{folder}/bench.sqlite3", "sqlite", False
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if reuse and path.exists():
+            return url, "sqlite", True
+        for stale in path.parent.glob(path.name + "*"):
+            stale.unlink()
+        return url, "sqlite", False
     import psycopg
 
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
+        if (
+            reuse
+            and connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+        ):
+            return url, "postgresql", True
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
-    return url, "postgresql"
+    return url, "postgresql", False
 
 
 def main() -> None:
@@ -109,10 +127,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--measured", type=int, default=10_000)
+    parser.add_argument("--reuse", action="store_true", help="keep a corpus built before")
     parser.add_argument("--json")
     args = parser.parse_args()
 
-    url, vendor = prepare_database(args.database)
+    url, vendor, reused = prepare_database(args.database, reuse=args.reuse)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
@@ -133,63 +152,74 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-    root = org_services.unit_create_root(actor=SYSTEM, code="QH", name="青禾区")
-    units = []
-    for s in range(4):
-        street = org_services.unit_create(
-            actor=SYSTEM, parent=root, code=f"QH-{s}", name=f"街道{s}", kind=UnitKind.STREET
-        )
-        for c in range(5):
-            units.append(
-                org_services.unit_create(
-                    actor=SYSTEM,
-                    parent=street,
-                    code=f"QH-{s}-{c}",
-                    name=f"社区{s}{c}",
-                    kind=UnitKind.COMMUNITY,
-                )
+    if reused:
+        user = User.objects.get(username="bench-staff")
+        membership = Membership.objects.select_related("unit").get(user=user)
+        staff = Actor(user=user, membership=membership)
+        measured = 0
+        segment_seconds = store_seconds = maintenance_seconds = 0.0
+    else:
+        root = org_services.unit_create_root(actor=SYSTEM, code="QH", name="青禾区")
+        units = []
+        for s in range(4):
+            street = org_services.unit_create(
+                actor=SYSTEM, parent=root, code=f"QH-{s}", name=f"街道{s}", kind=UnitKind.STREET
             )
-    user = User.objects.create_user(username="bench-staff", password="x" * 20)
-    org_services.membership_grant(actor=SYSTEM, user=user, unit=units[0], role=Role.COMMUNITY_STAFF)
-    staff = Actor(user=user, membership=Membership.objects.select_related("unit").get(user=user))
-    unit_rows = [(unit.pk, unit.path) for unit in units]
-
-    # --- indexing ----------------------------------------------------------------------------
-    # Throughput is measured on the first `--measured` documents with the real segmentation.
-    # The rest are stored with a segmentation memoised per clause (jieba cuts text into blocks
-    # at punctuation and spaces, so a text's words are its blocks' words): the same words, as
-    # checked below, without spending CPU on the templates' repeated clauses.
-    batch = 5_000
-    measured = min(args.measured, args.documents)
-    segment_seconds = 0.0
-    store_seconds = 0.0
-    sample = list(generate_documents(min(200, measured), seed=7))
-    index_text("预热", "加载词典")  # jieba loads its dictionary on first use: not timed
-    began = time.perf_counter()
-    for document in sample:
-        index_text(document.title, document.body)
-    segment_rate = len(sample) / (time.perf_counter() - began)
-    for start in range(0, args.documents, batch):
-        documents = list(
-            generate_documents(min(batch, args.documents - start), seed=7, start=start)
+            for c in range(5):
+                units.append(
+                    org_services.unit_create(
+                        actor=SYSTEM,
+                        parent=street,
+                        code=f"QH-{s}-{c}",
+                        name=f"社区{s}{c}",
+                        kind=UnitKind.COMMUNITY,
+                    )
+                )
+        user = User.objects.create_user(username="bench-staff", password="x" * 20)
+        org_services.membership_grant(
+            actor=SYSTEM, user=user, unit=units[0], role=Role.COMMUNITY_STAFF
         )
-        if start == measured:
-            memoise_segmentation(sample)
+        staff = Actor(
+            user=user, membership=Membership.objects.select_related("unit").get(user=user)
+        )
+        unit_rows = [(unit.pk, unit.path) for unit in units]
+
+        # --- indexing ----------------------------------------------------------------------------
+        # Throughput is measured on the first `--measured` documents with the real segmentation.
+        # The rest are stored with a segmentation memoised per clause (jieba cuts text into blocks
+        # at punctuation and spaces, so a text's words are its blocks' words): the same words, as
+        # checked below, without spending CPU on the templates' repeated clauses.
+        batch = 5_000
+        measured = min(args.measured, args.documents)
+        segment_seconds = 0.0
+        store_seconds = 0.0
+        sample = list(generate_documents(min(200, measured), seed=7))
+        index_text("预热", "加载词典")  # jieba loads its dictionary on first use: not timed
         began = time.perf_counter()
-        with transaction.atomic():
-            bulk_store(documents, unit_rows, key_prefix=f"bench:{start}:")
-        if start < measured:
-            store_seconds += time.perf_counter() - began
-        print(f"  {start + len(documents)} documents", file=sys.stderr, flush=True)
-    segment_seconds = measured / segment_rate
-    with connection.cursor() as cursor:
-        began = time.perf_counter()
-        if vendor == "sqlite":
-            cursor.execute("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
-            cursor.execute("ANALYZE")
-        else:
-            cursor.execute("ANALYZE")
-        maintenance_seconds = time.perf_counter() - began
+        for document in sample:
+            index_text(document.title, document.body)
+        segment_rate = len(sample) / (time.perf_counter() - began)
+        for start in range(0, args.documents, batch):
+            documents = list(
+                generate_documents(min(batch, args.documents - start), seed=7, start=start)
+            )
+            if start == measured:
+                memoise_segmentation(sample)
+            began = time.perf_counter()
+            with transaction.atomic():
+                bulk_store(documents, unit_rows, key_prefix=f"bench:{start}:")
+            if start < measured:
+                store_seconds += time.perf_counter() - began
+            print(f"  {start + len(documents)} documents", file=sys.stderr, flush=True)
+        segment_seconds = measured / segment_rate
+        with connection.cursor() as cursor:
+            began = time.perf_counter()
+            if vendor == "sqlite":
+                cursor.execute("INSERT INTO library_fts(library_fts) VALUES ('optimize')")
+                cursor.execute("ANALYZE")
+            else:
+                cursor.execute("ANALYZE")
+            maintenance_seconds = time.perf_counter() - began
     total = Document.objects.count()
 
     # --- searching ---------------------------------------------------------------------------
@@ -225,12 +255,15 @@ def main() -> None:
 
     print()
     print(f"database: {vendor}; documents: {total}; repeats: {args.repeats}")
-    print(
-        f"indexing (first {measured:,} documents): segmenting alone "
-        f"{measured / segment_seconds:,.0f} docs/s; "
-        f"segmenting + storing with the index {measured / store_seconds:,.0f} docs/s; "
-        f"optimize/analyze {maintenance_seconds:.1f} s"
-    )
+    if measured:
+        print(
+            f"indexing (first {measured:,} documents): segmenting alone "
+            f"{measured / segment_seconds:,.0f} docs/s; "
+            f"segmenting + storing with the index {measured / store_seconds:,.0f} docs/s; "
+            f"optimize/analyze {maintenance_seconds:.1f} s"
+        )
+    else:
+        print("indexing: not measured (corpus reused)")
     print()
     print("| query | resident p50 ms | resident p95 ms | staff p50 ms | staff p95 ms |")
     print("|---|---:|---:|---:|---:|")
@@ -261,8 +294,8 @@ def main() -> None:
                     "rows": rows,
                     "newest_ms": newest,
                     "like_ms": like,
-                    "segment_docs_per_s": measured / segment_seconds,
-                    "index_docs_per_s": measured / store_seconds,
+                    "segment_docs_per_s": measured / segment_seconds if measured else None,
+                    "index_docs_per_s": measured / store_seconds if measured else None,
                 },
                 ensure_ascii=False,
                 indent=1,

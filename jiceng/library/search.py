@@ -182,6 +182,25 @@ def pg_tsquery(query: ParsedQuery) -> tuple[str, list[str]]:
     return "(" + joiner.join(pieces) + ")", params
 
 
+def pg_candidates_sql(query: ParsedQuery, limit: int) -> tuple[str, list[str | int]]:
+    """The `limit` newest matches of `query` (highest document ids) with their `ts_rank_cd`
+    scores, best first.
+
+    The newest matches are taken by `ORDER BY document_id DESC LIMIT` in one statement, so
+    PostgreSQL's planner chooses from its word statistics: for a common word, walking the
+    primary key from the newest row and stopping at the `limit`-th match; for a rare one,
+    the GIN index and a sort of its few matches. Only those rows are ranked.
+    """
+    tsquery, params = pg_tsquery(query)
+    sql = (
+        f"SELECT document_id, ts_rank_cd('{POSTGRES_WEIGHTS}'::float4[], vector, {tsquery}) "  # noqa: S608
+        "AS score FROM (SELECT document_id, vector FROM library_searchentry "
+        f"WHERE vector @@ {tsquery} ORDER BY document_id DESC LIMIT %s) AS newest "
+        "ORDER BY score DESC, document_id DESC"
+    )
+    return sql, [*params, *params, limit]
+
+
 # --- highlighting ---------------------------------------------------------------------------
 def highlight(text: str, query_words: list[str], *, length: int = 0) -> str:
     """HTML-escaped `text` (or a window of `length` characters around the first match) with the

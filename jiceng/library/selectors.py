@@ -32,6 +32,7 @@ from jiceng.library.search import (
     highlight,
     key_words,
     parse_query,
+    pg_candidates_sql,
     pg_tsquery,
 )
 from jiceng.library.services import current_attachments
@@ -139,6 +140,7 @@ def _matching(queryset: QuerySet[Document], parsed: ParsedQuery) -> QuerySet[Doc
 
 
 CANDIDATES = 2000
+FIRST_SLICE = 50  # candidates read at least in the first slice of a page
 
 
 def _candidates(parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
@@ -151,20 +153,7 @@ def _candidates(parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tsquery, params = pg_tsquery(parsed)
-            cursor.execute(  # user text only in the parameters
-                f"SELECT document_id FROM library_searchentry WHERE vector @@ {tsquery} "  # noqa: S608
-                "ORDER BY document_id DESC LIMIT 1 OFFSET %s",
-                [*params, limit - 1],
-            )
-            row = cursor.fetchone()
-            window = "AND document_id >= %s" if row else ""
-            cursor.execute(  # user text only in the parameters
-                f"SELECT document_id, ts_rank_cd('{POSTGRES_WEIGHTS}'::float4[], vector, "  # noqa: S608
-                f"{tsquery}) AS score FROM library_searchentry WHERE vector @@ {tsquery} "
-                f"{window} ORDER BY score DESC, document_id DESC LIMIT %s",
-                [*params, *params, *([row[0]] if row else []), limit],
-            )
+            cursor.execute(*pg_candidates_sql(parsed, limit))
             return [(found[0], float(found[1])) for found in cursor.fetchall()]
         match = fts5_match(parsed)
         cursor.execute(
@@ -189,18 +178,25 @@ def _ranked_page(
     """Rows start..start+count of `queryset` matching `parsed`, best first.
 
     The index's candidates (all matches, or the newest CANDIDATES of a common query) are
-    ranked, then scoped and filtered. When they hold too few visible rows for the page (a
-    narrow filter on a common query), every match is ranked in one SQL statement instead.
+    ranked, then read with the scope and filters best first, a slice at a time: the first
+    slice (twice the rows the page needs, at least FIRST_SLICE) is usually enough, so one
+    query reads a few dozen rows rather than checking every candidate. When the candidates
+    hold too few visible rows for the page (a narrow filter on a common query), every match
+    is ranked in one SQL statement.
     """
     candidates = _candidates(parsed, CANDIDATES)
-    score = dict(candidates)
-    visible_ids = list(queryset.filter(pk__in=list(score)).values_list("pk", flat=True))
-    if len(candidates) == CANDIDATES and len(visible_ids) < start + count:
+    ranked = [pk for pk, _ in sorted(candidates, key=lambda found: (-found[1], -found[0]))]
+    needed = start + count
+    rows: list[Document] = []
+    position, size = 0, max(2 * needed, FIRST_SLICE)
+    while position < len(ranked) and len(rows) < needed:
+        ids = ranked[position : position + size]
+        by_id = queryset.in_bulk(ids)
+        rows.extend(by_id[pk] for pk in ids if pk in by_id)
+        position, size = position + size, size * 4
+    if len(candidates) == CANDIDATES and len(rows) < needed:
         return list(_matching(queryset, parsed)[start : start + count])
-    visible_ids.sort(key=lambda pk: (-score[pk], -pk))
-    page_ids = visible_ids[start : start + count]
-    by_id = queryset.in_bulk(page_ids)
-    return [by_id[pk] for pk in page_ids if pk in by_id]
+    return rows[start:needed]
 
 
 def library_search(

@@ -17,6 +17,7 @@ from jiceng.library.search import (
     highlight,
     index_text,
     parse_query,
+    pg_candidates_sql,
     pg_tsquery,
     word_parts,
 )
@@ -72,6 +73,19 @@ def test_the_postgres_query_keeps_user_text_in_parameters():
     assert "人民" not in sql and "%s" in sql
     assert params == ["服务 群众", "中华人民共和国", "中华 人民 共和国"]
     assert "phraseto_tsquery" in sql
+
+
+def test_the_postgres_candidates_are_the_newest_matches_ranked_afterwards():
+    sql, params = pg_candidates_sql(parse_query("基层党组织 服务"), 2000)
+    assert "基层" not in sql and "服务" not in sql
+    tsquery, tsquery_params = pg_tsquery(parse_query("基层党组织 服务"))
+    assert sql.count(tsquery) == 2 and params == [*tsquery_params, *tsquery_params, 2000]
+    # the window: one statement ordered by the primary key and cut at the limit, so the
+    # planner can stop at the limit-th match; the ranking only over that window
+    inner = sql[sql.index("FROM (") :]
+    assert "ORDER BY document_id DESC LIMIT %s) AS newest" in inner
+    assert "ts_rank_cd" not in inner
+    assert sql.endswith("ORDER BY score DESC, document_id DESC")
 
 
 def test_highlighting_escapes_html_and_marks_the_words():
@@ -216,3 +230,35 @@ def test_a_common_query_is_ranked_among_its_newest_matches(db, monkeypatch):
     monkeypatch.setattr(selectors, "CANDIDATES", 2)
     first = library_search(actor=ANONYMOUS, query="窗口词")
     assert [h.document.title for h in first.hits] == ["最新的一篇"] and first.has_next
+
+
+def test_the_page_keeps_the_order_of_ranking_every_match(corpus):
+    from jiceng.library.models import Document
+    from jiceng.library.selectors import _matching, documents_visible
+
+    for query in ["基层党组织", "服务群众", "党组织", "基层", "积分 兑换", '"服务 群众"']:
+        everything = _matching(documents_visible(ANONYMOUS).all(), parse_query(query))
+        assert titles(query) == [document.title for document in everything], query
+    assert Document.objects.count() == 7
+
+
+def test_candidates_the_reader_may_not_see_are_skipped_slice_by_slice(tree, monkeypatch):
+    from jiceng.library import selectors
+    from tests.factories import actor_for
+    from tests.library.factories import submitted
+
+    staff = actor_for(tree.people["community_staff"])
+    for number in range(5):  # drafts: the best matches (the word in the title), staff only
+        submitted(staff, f"草稿{number}窗口词", "窗口词")
+    for number in range(3):
+        published(f"公开的第{number}篇", "正文提到窗口词" * (number + 1))
+    expected = titles("窗口词")
+    assert sorted(expected) == ["公开的第0篇", "公开的第1篇", "公开的第2篇"]
+    staff_view = titles("窗口词", actor=staff)
+    assert all(title.startswith("草稿") for title in staff_view[:5])  # ranked above the rest
+    assert [t for t in staff_view if t.startswith("公开")] == expected
+    monkeypatch.setattr(selectors, "FIRST_SLICE", 1)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    pages = [library_search(actor=ANONYMOUS, query="窗口词", page=n) for n in (1, 2, 3)]
+    assert [page.hits[0].document.title for page in pages] == expected
+    assert [page.has_next for page in pages] == [True, True, False]
