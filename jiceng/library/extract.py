@@ -1,21 +1,18 @@
 """Text of uploaded attachments (PDF, DOCX, TXT), recognised by content, never by name.
 
-The PDF reader is deliberately small (no PDF library is installed): it reads content streams
-stored plain or Flate-compressed, the text operators Tj, TJ, ' and ", literal and hexadecimal
-strings, and maps two-byte codes through the ToUnicode CMaps it finds (bfchar and bfrange).
-It cannot read scanned PDFs (images), encrypted PDFs, object streams holding the page content,
-or fonts without a ToUnicode map; such files are kept, marked "text could not be extracted",
-and found by their title and body only. A maintained library (pypdf) would read more.
+PDFs are read with pypdf. Scanned PDFs (images), encrypted PDFs and files pypdf cannot parse
+are kept, marked "text could not be extracted", and found by their title and body only.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from xml.etree import ElementTree
+
+from pypdf import PdfReader
 
 from jiceng.core.uploads import evidence_kind
 
@@ -89,192 +86,21 @@ def docx_text(raw: bytes) -> str | None:
 
 
 # --- PDF ------------------------------------------------------------------------------------
-_STREAM = re.compile(rb"<<(.{0,2000}?)>>\s*stream\r?\n", re.S)
-_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
-_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
-_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
-_MAX_OUTPUT = 5 * 1024 * 1024
-
-
-def _streams(raw: bytes) -> list[bytes]:
-    out: list[bytes] = []
-    for match in _STREAM.finditer(raw):
-        start = match.end()
-        end = raw.find(b"endstream", start)
-        if end < 0:
-            continue
-        data = raw[start:end].rstrip(b"\r\n")
-        if b"/FlateDecode" in match.group(1):
-            try:
-                data = zlib.decompressobj().decompress(data, _MAX_OUTPUT)
-            except zlib.error:
-                continue
-        elif b"/Filter" in match.group(1):
-            continue  # other filters (images, DCT, LZW…) are not text we can read
-        out.append(data)
-    return out
-
-
-def _hex_bytes(text: bytes) -> bytes:
-    digits = re.sub(rb"\s", b"", text)
-    if len(digits) % 2:
-        digits += b"0"
-    try:
-        return bytes.fromhex(digits.decode("ascii"))
-    except ValueError:
-        return b""
-
-
-def _cmap(streams: list[bytes]) -> dict[int, str]:
-    mapping: dict[int, str] = {}
-    for stream in streams:
-        if b"begincmap" not in stream:
-            continue
-        for block in _BFCHAR.findall(stream):
-            pairs = _HEX.findall(block)
-            for src, dst in zip(pairs[::2], pairs[1::2], strict=False):
-                code = int.from_bytes(_hex_bytes(src), "big")
-                mapping[code] = _hex_bytes(dst).decode("utf-16-be", "ignore")
-        for block in _BFRANGE.findall(stream):
-            for line in block.splitlines():
-                values = _HEX.findall(line)
-                if len(values) != 3:
-                    continue
-                low = int.from_bytes(_hex_bytes(values[0]), "big")
-                high = int.from_bytes(_hex_bytes(values[1]), "big")
-                first = int.from_bytes(_hex_bytes(values[2]), "big")
-                if high - low > 0x10000 or high < low:
-                    continue
-                if high - low == 0xFFFF and first == low:
-                    mapping.setdefault(-1, "identity")  # marker: code is the code point
-                    continue
-                for offset in range(high - low + 1):
-                    mapping[low + offset] = chr(first + offset) if first + offset < 0x110000 else ""
-    return mapping
-
-
-def _literal(data: bytes, start: int) -> tuple[bytes, int]:
-    """A (...) string from `start` (just after the parenthesis); returns bytes and the end."""
-    out = bytearray()
-    depth = 1
-    i = start
-    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-    while i < len(data):
-        char = data[i : i + 1]
-        if char == b"\\":
-            following = data[i + 1 : i + 2]
-            if following in escapes:
-                out += escapes[following]
-                i += 2
-            elif following.isdigit():
-                digits = re.match(rb"[0-7]{1,3}", data[i + 1 : i + 4])
-                assert digits is not None
-                out.append(int(digits.group(0), 8) & 0xFF)
-                i += 1 + len(digits.group(0))
-            elif following in b"\r\n":
-                i += 2
-            else:
-                out += following
-                i += 2
-            continue
-        if char == b"(":
-            depth += 1
-        elif char == b")":
-            depth -= 1
-            if depth == 0:
-                return bytes(out), i + 1
-        out += char
-        i += 1
-    return bytes(out), i
-
-
-def _two_byte_fonts(raw: bytes) -> set[bytes]:
-    """Resource names of composite (Type0) fonts, whose strings are two-byte codes."""
-    composite = {
-        match.group(1)
-        for match in re.finditer(rb"(\d+)\s+0\s+obj\s*<<(?:(?!endobj).){0,2000}?/Type0", raw, re.S)
-    }
-    return {
-        match.group(1)
-        for match in re.finditer(rb"/([A-Za-z0-9_.+-]+)\s+(\d+)\s+0\s+R", raw)
-        if match.group(2) in composite
-    }
-
-
-def _decode(string: bytes, cmap: dict[int, str], two_byte: bool) -> str:
-    if cmap and two_byte and len(string) >= 2:
-        identity = -1 in cmap
-        chars = []
-        for i in range(0, len(string) - 1, 2):
-            code = int.from_bytes(string[i : i + 2], "big")
-            if code in cmap:
-                chars.append(cmap[code])
-            elif identity:
-                chars.append(chr(code))
-        if chars:
-            return "".join(chars)
-    if string.startswith(b"\xfe\xff"):
-        return string[2:].decode("utf-16-be", "ignore")
-    return string.decode("latin-1")
-
-
-_NAME = re.compile(rb"/([A-Za-z0-9_.+-]+)")
-
-
-def _content_text(data: bytes, cmap: dict[int, str], two_byte_fonts: set[bytes] | None) -> str:
-    """`two_byte_fonts` None: the file names no composite font; hex strings go through the map."""
-    out: list[str] = []
-    i = 0
-    pending: list[str] = []
-    last_name = b""
-    two_byte = False
-    while i < len(data):
-        char = data[i : i + 1]
-        if char == b"/":
-            name = _NAME.match(data, i)
-            if name:
-                last_name = name.group(1)
-                i = name.end()
-                continue
-        if char == b"(":
-            string, i = _literal(data, i + 1)
-            pending.append(_decode(string, cmap, two_byte))
-            continue
-        if char == b"<" and data[i + 1 : i + 2] != b"<":
-            end = data.find(b">", i)
-            if end < 0:
-                break
-            hex_two_byte = two_byte if two_byte_fonts is not None else True
-            pending.append(_decode(_hex_bytes(data[i + 1 : end]), cmap, hex_two_byte))
-            i = end + 1
-            continue
-        if data[i : i + 2] == b"Tf":
-            two_byte = two_byte_fonts is not None and last_name in two_byte_fonts
-        elif char in (b"T", b"'", b'"'):
-            operator = data[i : i + 2]
-            if operator in (b"Tj", b"TJ") or char in (b"'", b'"'):
-                out.append("".join(pending))
-                pending = []
-            elif operator in (b"Td", b"TD", b"T*"):
-                out.append("\n")
-        elif data[i : i + 2] == b"ET":
-            out.append("\n")
-            pending = []
-        i += 1
-    return "".join(out)
+# pypdf reads what real office software writes (object streams, cross-reference streams, CID
+# fonts with ToUnicode maps, every standard filter); the page count is capped so that a crafted
+# file cannot keep a web process busy, and a parser error marks the file unreadable instead of
+# refusing the upload.
+MAX_PDF_PAGES = 500
 
 
 def pdf_text(raw: bytes) -> str | None:
-    """The text of a simple PDF; None when the file holds no readable text stream."""
-    if b"/Encrypt" in raw:
+    """The text of a PDF; None when it is encrypted, scanned (images only) or unreadable."""
+    try:
+        reader = PdfReader(BytesIO(raw))
+        if reader.is_encrypted:
+            return None
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+    except Exception:  # noqa: BLE001  (a malformed upload can make any parser fail anyhow)
         return None
-    streams = _streams(raw)
-    cmap = _cmap(streams)
-    fonts = _two_byte_fonts(raw) or None
-    texts = []
-    for stream in streams:
-        if b"begincmap" in stream or (b"BT" not in stream):
-            continue
-        texts.append(_content_text(stream, cmap, fonts))
-    text = re.sub(r"[ \t]*\n[\s]*", "\n", "".join(texts)).strip()
+    text = re.sub(r"[ \t]*\n\s*", "\n", "\n".join(pages)).strip()
     return text or None

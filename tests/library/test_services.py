@@ -32,7 +32,7 @@ from jiceng.library.services import (
 from jiceng.orgs.roles import Role
 from tests.factories import actor_for, make_member
 from tests.library.factories import approve, published
-from tests.library.pdfs import chinese_pdf, docx, latin_pdf
+from tests.library.pdfs import chinese_pdf, docx, latin_pdf, modern_pdf
 
 
 @pytest.fixture
@@ -113,6 +113,21 @@ def test_docx_txt_and_unreadable_pdfs_are_kept(staff):
     assert kinds["b.txt"] == ("txt", True, "国标编码的文字")
     assert kinds["c.pdf"][:2] == ("pdf", False)
     assert kinds["d.pdf"] == ("pdf", True, "Hello library")
+
+
+def test_pdfs_as_office_software_writes_them_are_read(tree, staff, admin):
+    """Object streams and a compressed cross-reference stream (PDF 1.5 and later)."""
+    document = document_submit(
+        actor=staff,
+        fields=DocumentFields(title="新版文件", body="正文"),
+        attachments=[
+            UploadedAttachment("modern.pdf", modern_pdf(["楼道堆物清理办法", "网格员每周巡查"])),
+            UploadedAttachment("broken.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog"),
+        ],
+    )
+    kinds = {a.filename: (a.kind, a.text_readable, a.text) for a in document.attachments.all()}
+    assert kinds["modern.pdf"] == ("pdf", True, "楼道堆物清理办法\n网格员每周巡查")
+    assert kinds["broken.pdf"][:2] == ("pdf", False)
 
 
 def test_bad_fields_are_refused(staff):
