@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import platform
 import statistics
 import sys
@@ -33,8 +32,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-# ../shared/data beside the project; JICENG_SHARED_DATA names another place (a worktree).
-SHARED = Path(os.environ.get("JICENG_SHARED_DATA") or REPO / ".." / "shared" / "data")
+from bench.common import SHARED_DATA as SHARED  # noqa: E402  (after the path is set)
 
 
 def _read(name: str) -> list[dict[str, str]]:

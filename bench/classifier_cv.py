@@ -19,17 +19,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from bench.common import SHARED_DATA as SHARED  # noqa: E402  (after the path is set)
 from jiceng.insight.classifier import Config  # noqa: E402  (after the path is set)
-
-# ../shared/data beside the project; JICENG_SHARED_DATA names another place (a worktree).
-SHARED = Path(os.environ.get("JICENG_SHARED_DATA") or REPO / ".." / "shared" / "data")
 
 
 def _read(name: str) -> list[dict[str, str]]:

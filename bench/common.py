@@ -32,6 +32,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
+# ../shared/data beside the project, or the folder JICENG_SHARED_DATA names.
+SHARED_DATA = Path(os.environ.get("JICENG_SHARED_DATA") or REPO.parent / "shared" / "data")
 VENV_BIN = REPO / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 GUNICORN = str(VENV_BIN / "gunicorn")

@@ -41,9 +41,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO / ".." / ".." / "shared" / "data"
-if not SHARED.exists():
-    SHARED = REPO / ".." / "shared" / "data"
+sys.path.insert(0, str(REPO))
+from bench.common import SHARED_DATA as SHARED  # noqa: E402  (after the path is set)
+
 STREETS = 5
 COMMUNITIES = 5
 OPEN_SHARE = 0.016

@@ -32,12 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DEFAULT_INPUT = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "data"
-    / "messages-with-replies-2816.csv"
-)
+from bench.common import SHARED_DATA
+
+DEFAULT_INPUT = SHARED_DATA / "messages-with-replies-2816.csv"
 
 
 def timed(work: Callable[[], object]) -> float:

@@ -7,10 +7,8 @@ import re
 from datetime import timedelta
 from io import StringIO
 from itertools import groupby
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Min
@@ -33,11 +31,11 @@ from jiceng.cases.models import (
     Status,
 )
 from jiceng.core.models import AuditEntry
+from tests.shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
 COUNT = 300
-SHARED_DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
 SHINGLE = 20
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -7,18 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
-# The project's sibling folder ../shared/data (also looked for one level up, for worktrees).
-SHARED_REPLIES = next(
-    (
-        folder / "shared" / "data" / "messages-with-replies-2816.csv"
-        for folder in (Path(settings.BASE_DIR).parent, Path(settings.BASE_DIR).parent.parent)
-        if (folder / "shared" / "data" / "messages-with-replies-2816.csv").exists()
-    ),
-    Path(settings.BASE_DIR).parent / "shared" / "data" / "messages-with-replies-2816.csv",
-)
+from tests.shared_data import shared_file
+
 COLUMNS = ["id", "user", "title", "time", "body", "reply", "reply_time"]
 TEMPLATE = "目前正在编制轨道交通线网规划，对于您的意见和建议，将充分论证研究。感谢您的支持！"
 ROWS = [
@@ -156,10 +148,9 @@ def test_an_empty_or_binary_file_is_refused(tmp_path):
 
 
 def test_the_shared_replies_file(tmp_path):
-    if not SHARED_REPLIES.exists():
-        pytest.skip(f"the shared data file {SHARED_REPLIES} is absent")
+    shared_replies = shared_file("messages-with-replies-2816.csv")
     output = tmp_path / "scores.jsonl"
-    call_command("reply_quality", input=str(SHARED_REPLIES), output=str(output))
+    call_command("reply_quality", input=str(shared_replies), output=str(output))
     lines = _lines(output)
     assert len(lines) == 2816 + 1
     summary = lines[-1]

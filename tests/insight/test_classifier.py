@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import os
 from io import StringIO
 from pathlib import Path
 
@@ -39,12 +38,8 @@ from jiceng.orgs.roles import Role
 from tests.factories import actor_for
 from tests.insight.classifier_corpus import rows
 from tests.insight.classifier_helpers import FAST, store_corpus, trained
+from tests.shared_data import shared_file
 
-# ../shared/data beside the project; JICENG_SHARED_DATA names another place (a worktree).
-SHARED = Path(
-    os.environ.get("JICENG_SHARED_DATA")
-    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-)
 LIFT_TEXT = ("电梯又坏了", "单元电梯坏了好几天，老人下不了楼，请尽快维修电梯。")
 
 
@@ -439,9 +434,7 @@ class TestCommands:
             call_command("classifier_evaluate", "--train", tmp_path / "none.csv", "--test", good)
 
     def test_evaluate_on_the_shared_messages(self, tmp_path):
-        labelled = SHARED / "messages-labelled-921.csv"
-        if not labelled.exists():
-            pytest.skip("the shared data folder ../shared/data is not present")
+        labelled = shared_file("messages-labelled-921.csv")
         with labelled.open(encoding="utf-8-sig") as handle:
             records = list(csv.DictReader(handle))
         data = [(r["title"], r["body"], r["category"]) for r in records]

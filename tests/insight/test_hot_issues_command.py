@@ -10,16 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = next(
-    (
-        p
-        for p in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data")
-        if p.exists()
-    ),
-    ROOT.parent / "shared" / "data",
-)
-VOTES = SHARED / "messages-with-votes-4326.csv"
+from tests.shared_data import shared_file
 
 OWN = """id,user,title,time,body,upvotes,downvotes
 1,u1,柳岸路垃圾站满溢没人清运,2026/3/1 9:00:00,柳岸路88号小区垃圾站已经三天没有清运，气味很大。,3,0
@@ -95,9 +86,7 @@ def test_bad_options_and_missing_file(tmp_path):
 
 
 def test_shared_votes_file_shape():
-    if not VOTES.exists():
-        pytest.skip(f"the shared data file {VOTES} is absent")
-    rows = run(VOTES, "--top", "10")
+    rows = run(shared_file("messages-with-votes-4326.csv"), "--top", "10")
     assert len(rows) == 10
     keys = {"title", "place", "first_seen", "last_seen", "count", "residents", "support", "heat"}
     for row in rows:

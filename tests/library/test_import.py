@@ -6,23 +6,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from jiceng.core.models import AuditEntry
 from jiceng.library.importer import ImportProblem, parse_page
 from jiceng.library.models import Document, RelatedLink
-
-# ../shared/data beside the repository (or beside the folder of worktrees).
-SEED_PAGE = next(
-    (
-        folder / "shared" / "data" / "000_247ff00ec5a3250e.txt"
-        for folder in Path(settings.BASE_DIR).resolve().parents[:2]
-        if (folder / "shared" / "data" / "000_247ff00ec5a3250e.txt").exists()
-    ),
-    Path(settings.BASE_DIR).parent / "shared" / "data" / "000_247ff00ec5a3250e.txt",
-)
+from tests.shared_data import shared_file
 
 PAGE = """示范文章标题
 
@@ -53,9 +43,8 @@ def run(path: Path) -> str:
 
 
 def test_the_seed_page_imports_with_metadata_body_and_ten_related_excerpts(db):
-    if not SEED_PAGE.exists():
-        pytest.skip(f"the shared data file {SEED_PAGE} is absent")
-    output = run(SEED_PAGE)
+    seed_page = shared_file("000_247ff00ec5a3250e.txt")
+    output = run(seed_page)
     article = Document.objects.get(is_stub=False)
     assert article.title == "“四管齐下”,激活基层党组织服务力"
     assert article.source == "当代党员"
@@ -69,7 +58,7 @@ def test_the_seed_page_imports_with_metadata_body_and_ten_related_excerpts(db):
     assert "11 created, 0 skipped" in output
     assert AuditEntry.objects.filter(action="library.document.imported").count() == 11
 
-    again = run(SEED_PAGE)
+    again = run(seed_page)
     assert "0 created, 11 skipped" in again
     assert Document.objects.count() == 11
     assert RelatedLink.objects.count() == 10
