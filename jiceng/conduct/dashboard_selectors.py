@@ -45,10 +45,6 @@ class Row:
     scored: int = 0  # scored resolution replies of its subtree in the period
     misconduct: int | None = None  # reports about its subtree (inspectors only)
 
-    @property
-    def perfunctory_share(self) -> float | None:
-        return self.perfunctory / self.scored if self.scored else None
-
 
 @dataclass(frozen=True)
 class Dashboard:

@@ -42,7 +42,6 @@ REPORTED = "reported"  # reported done, waiting for the supervisor
 RETURNED = "returned"  # reported done, returned: the unit is at work again
 OPEN = "open"  # not done yet (with some progress when `progress` is set)
 ESCALATED = "escalated"  # some progress, past the deadline, escalated
-STORIES = (VERIFIED, RETURNED_THEN_VERIFIED, REPORTED, RETURNED, OPEN, ESCALATED)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ class ReplyScore(models.Model):
 
     @property
     def level(self) -> str:
-        """A colour for the total: good from 75, fair from 40 (the perfunctory line), else poor."""
-        if self.perfunctory or self.total < 40:
+        """A colour for the total: poor when perfunctory (which every total under the perfunctory
+        line is), good from 75, fair between."""
+        if self.perfunctory:
             return "poor"
         return "good" if self.total >= 75 else "fair"

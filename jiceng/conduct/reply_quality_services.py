@@ -23,6 +23,7 @@ from jiceng.core import clock
 from jiceng.core.actors import SYSTEM, Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import DomainError, Forbidden
+from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Capability
 
@@ -36,9 +37,7 @@ REUSE_LIMIT = 2_000
 
 
 def _superior(unit: OrgUnit) -> OrgUnit | None:
-    if unit.depth <= 1:
-        return None
-    return OrgUnit.objects.filter(path=unit.path[: -OrgUnit.steplen]).first()
+    return lookups.unit_at_path(unit.path[: -OrgUnit.steplen]) if unit.depth > 1 else None
 
 
 def _earlier_reuse(reply: Reply, fp: rq.Fingerprint) -> float:
