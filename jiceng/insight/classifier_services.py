@@ -416,14 +416,6 @@ def case_recategorise(*, actor: Actor, case: Case, category: Category) -> Case:
     return case
 
 
-def corrections_count(since_version: ClassifierModel | None) -> int:
-    """Corrections made after this version was trained (all when there is none)."""
-    queryset = CategoryCorrection.objects.all()
-    if since_version is not None:
-        queryset = queryset.filter(created_at__gt=since_version.trained_at)
-    return queryset.count()
-
-
 def suggestions_of(prediction: CategoryPrediction) -> list[Suggestion]:
     """The stored suggestions as categories (ones since removed or closed are left out)."""
     ids = [int(item["category"]) for item in prediction.suggestions]

@@ -228,11 +228,11 @@ def gazetteer_entry_save(
     is_active: bool = True,
 ) -> GazetteerEntry:
     """Add or change a place of a unit (district administrators; street supervisors below)."""
+    if entry is not None:  # the place as it stands, before it moves to `unit`
+        require(actor, "change", GazetteerEntry, entry)
     target = entry or GazetteerEntry(unit=unit)
     target.unit = unit
     require(actor, "change", GazetteerEntry, target)
-    if entry is not None:
-        require(actor, "change", GazetteerEntry, entry)
     name, aliases = _clean_entry(
         unit=unit, kind=kind, name=name, aliases=aliases, numbers=(number_from, number_to)
     )

@@ -107,7 +107,3 @@ def adoptions_of(actor: Actor, *, unit: OrgUnit) -> QuerySet[IssueOfMonth]:
         .select_related("issue", "unit", "rectification")
         .order_by("-month", "unit__path")
     )
-
-
-def months_with_issues() -> list[date]:
-    return list(HotIssue.objects.order_by("-month").values_list("month", flat=True).distinct()[:24])

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.actors import SYSTEM
 from jiceng.core.audit import audit_log
+from jiceng.library.extract import decode_text
 from jiceng.library.models import (
     Document,
     DocumentKind,
@@ -41,7 +42,6 @@ BODY_MARK = "论文部分内容阅读"
 RELATED_MARK = "其他文献"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _META_KEYS = {"来源": "source", "被引量": "cited", "上传用户": "uploader", "作者": "authors"}
-_FURNITURE = ("下载到本地", "声明")
 
 
 class ImportProblem(Exception):
@@ -348,10 +348,8 @@ def parse_file(path: Path) -> list[ParsedDocument] | None:
         raw = path.read_bytes()
         if len(raw) > MAX_FILE_BYTES:
             raise ImportProblem([_("the file is larger than 20 MB")])
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                return [parse_page(raw.decode(encoding))]
-            except UnicodeDecodeError:
-                continue
-        raise ImportProblem([_("the file is neither UTF-8 nor GB18030 text")])
+        text = decode_text(raw)
+        if text is None:
+            raise ImportProblem([_("the file is neither UTF-8 nor GB18030 text")])
+        return [parse_page(text)]
     return None

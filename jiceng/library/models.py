@@ -101,15 +101,6 @@ class Document(models.Model):
     def tag_list(self) -> list[str]:
         return [tag for tag in self.tags.split("|") if tag]
 
-    @property
-    def is_public(self) -> bool:
-        return (
-            self.status == DocumentStatus.PUBLISHED
-            and self.visibility == Visibility.PUBLIC
-            and not self.hidden
-            and not self.taken_down
-        )
-
 
 class VersionStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting review")

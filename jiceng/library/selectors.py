@@ -321,13 +321,3 @@ def disputes_all(actor: Actor) -> QuerySet[Dispute]:
 
 def dispute_get(actor: Actor, pk: Any) -> Dispute:
     return access_object(actor, Dispute, pk=pk)
-
-
-def facet_sources(actor: Actor) -> list[str]:
-    return list(
-        documents_visible(actor)
-        .exclude(source="")
-        .order_by("source")
-        .values_list("source", flat=True)
-        .distinct()[:50]
-    )
