@@ -60,9 +60,8 @@ class MisconductReport(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    # The paths when the report was filed: scoping by subtree uses them.
+    # The accused unit's path when the report was filed: scoping by subtree uses it.
     accused_path = models.CharField(max_length=255, db_index=True)
-    handling_path = models.CharField(max_length=255)
     accused_person = models.CharField(_("person concerned"), max_length=100, blank=True)
     details = models.TextField(_("details"), max_length=4000)
     anonymous = models.BooleanField(_("anonymous"), default=True)

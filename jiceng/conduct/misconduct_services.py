@@ -289,7 +289,6 @@ def misconduct_file(
             accused_unit=unit,
             accused_path=unit.path,
             handling_unit=handler,
-            handling_path=handler.path,
             accused_person=person,
             details=details,
             anonymous=anonymous,

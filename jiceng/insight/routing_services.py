@@ -97,7 +97,6 @@ def place_case(
         method=RoutingMethod.CHOSEN,
         confidence=Decimal("0"),
         chosen_area=area,
-        street_path=_street_of(area).path,
     )
     match = None
     gazetteer = gazetteer_cache.get()
