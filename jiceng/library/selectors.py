@@ -6,7 +6,7 @@ tsvector column, chosen by the database in use, and returns the same shape on bo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -87,12 +87,6 @@ class SearchResults:
     hits: list[SearchHit]
     page: int
     has_next: bool
-    query: str
-    words: list[str] = field(default_factory=list)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
 
 
 def documents_visible(actor: Actor) -> QuerySet[Document]:
@@ -222,9 +216,7 @@ def library_search(
         )
         for document in rows[:PAGE_SIZE]
     ]
-    return SearchResults(
-        hits=hits, page=page, has_next=len(rows) > PAGE_SIZE, query=query, words=words
-    )
+    return SearchResults(hits=hits, page=page, has_next=len(rows) > PAGE_SIZE)
 
 
 def _plain(body: str) -> str:

@@ -16,7 +16,7 @@ from jiceng.cases import selectors as case_selectors
 from jiceng.core import ratelimit
 from jiceng.core.actors import Actor
 from jiceng.core.forms import call_service
-from jiceng.core.pagination import paginate
+from jiceng.core.pagination import Page, page_number, paginate
 from jiceng.core.permissions import can
 from jiceng.library import selectors, services
 from jiceng.library.forms import (
@@ -49,13 +49,9 @@ def _admin(request: HttpRequest) -> Actor:
 def search(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = SearchForm(request.GET or None)
-    results = None
+    results = pages = None
     if form.is_valid() or not request.GET:
         data = form.cleaned_data if form.is_bound else {}
-        try:
-            page = max(1, int(request.GET.get("page", "1")))
-        except ValueError:
-            page = 1
         results = selectors.library_search(
             actor=actor,
             query=data.get("q") or "",
@@ -66,17 +62,22 @@ def search(request: HttpRequest) -> HttpResponse:
                 tag=data.get("tag") or "",
                 unit_path=data["unit"].path if data.get("unit") else "",
             ),
-            page=page,
+            page=page_number(request),
         )
-    query = request.GET.copy()
-    query.pop("page", None)
+        pages = Page(
+            items=results.hits,
+            number=results.page,
+            page_size=selectors.PAGE_SIZE,
+            has_next=results.has_next,
+            query=request.GET,
+        )
     return render(
         request,
         "library/search.html",
         {
             "form": form,
             "results": results,
-            "query_string": query.urlencode(),
+            "pages": pages,
             "can_upload": can(actor, "upload", Document),
             "is_admin": is_library_admin(actor),
         },

@@ -213,3 +213,18 @@ def test_the_search_page_filters_by_unit_code(tree, document):
     assert 'data-testid="no-results"' in response.content.decode()
     response = client_for().get(reverse("library_search"), {"q": "开头", "unit": "nonsense"})
     assert response.status_code == 200
+
+
+def test_search_pages_link_forward_and_back_keeping_the_query(db, monkeypatch):
+    from jiceng.library import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    for number in range(5):
+        published(f"社区议事会纪要{number}", "居民议事会商量加装电梯。")
+    url = reverse("library_search")
+    first = Client().get(url, {"q": "议事会"}).content.decode()
+    assert 'rel="next"' in first and "page=2" in first and "q=%E8%AE%AE%E4%BA%8B%E4%BC%9A" in first
+    assert 'rel="prev"' not in first
+    last = Client().get(url, {"q": "议事会", "page": "3"}).content.decode()
+    assert 'rel="prev"' in last and "page=2" in last and 'rel="next"' not in last
+    assert Client().get(url, {"q": "议事会", "page": "x"}).status_code == 200
