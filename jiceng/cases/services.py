@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -209,7 +208,7 @@ class Submission:
     request_id: str
     rows: _IntakeWrite | None = None
     # Rows of other apps keyed by the case (insight: routing, duplicate index), stored with it.
-    extra_rows: list[Any] = dataclass_field(default_factory=list)
+    extra_rows: Sequence[Any] = ()
 
     def draft(self) -> _IntakeWrite:
         """Its rows, adapted for the database (again after its tracking code changed)."""
@@ -346,9 +345,14 @@ class _IntakeWrite:
     """The rows of new cases, adapted for the database ahead of the transaction that stores them."""
 
     def __init__(self, submissions: Sequence[Submission]) -> None:
+        from jiceng.insight.duplicate_services import PreparedRows
+
         self.submissions = submissions
         cases = [submission.case for submission in submissions]
         self.cases = PreparedInsert(cases)
+        self.extra_rows = PreparedRows(
+            [row for submission in submissions for row in submission.extra_rows]
+        )
         self.events = PreparedInsert(
             [
                 CaseEvent(
@@ -389,11 +393,14 @@ class _IntakeWrite:
 
     @classmethod
     def combine(cls, parts: Sequence[_IntakeWrite]) -> _IntakeWrite:
+        from jiceng.insight.duplicate_services import PreparedRows
+
         if len(parts) == 1:
             return parts[0]
         combined = cls([])
         combined.submissions = [submission for part in parts for submission in part.submissions]
         combined.cases = PreparedInsert.combine([part.cases for part in parts])
+        combined.extra_rows = PreparedRows.combine([part.extra_rows for part in parts])
         combined.events = PreparedInsert.combine([part.events for part in parts])
         combined.notifications = [n for part in parts for n in part.notifications]
         combined.notification_rows = PreparedInsert.combine(
@@ -403,10 +410,8 @@ class _IntakeWrite:
         return combined
 
     def store(self) -> None:
-        from jiceng.insight.duplicate_services import store_rows
-
         self.cases.execute()
-        store_rows([row for submission in self.submissions for row in submission.extra_rows])
+        self.extra_rows.execute()
         for submission in self.submissions:
             _store_photos(submission)
         self.events.set("case_id", [event.case.pk for event in self.events.objs])

@@ -9,12 +9,14 @@ closed, rejected or merged, which no lookup reads (`duplicate_index_prune`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from jiceng.cases.models import FINAL_STATUSES, OPEN_STATUSES, Case
 from jiceng.core import clock
 from jiceng.core.actors import ANONYMOUS, Actor
 from jiceng.core.audit import audit_log
+from jiceng.core.db.prepared_insert import PreparedInsert
 from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jiceng.core.permissions import visible
 from jiceng.core.privacy import keyed_hash
@@ -41,33 +44,84 @@ def street_id_of(area_path: str) -> int | None:
     return street.pk if street is not None else None
 
 
-def index_rows(case: Case) -> list[models.Model]:
+@dataclass
+class Postings:
+    """A new case's index words. Dozens of rows per case, so they are inserted as plain values
+    (`insert_postings`), never as model objects: intake stores them under the write lock."""
+
+    case: Case
+    street_id: int
+    day: int
+    terms: tuple[int, ...]
+
+
+def index_rows(case: Case) -> list[models.Model | Postings]:
     """A new case's signature and postings (stored with the case by intake)."""
     street_id = street_id_of(case.area_path)
     if street_id is None:
         return []
     terms = duplicates.text_terms(case.title, case.description)
     day = duplicates.day_number(case.submitted_at)
-    rows: list[models.Model] = [
-        DuplicateSignature(case=case, street_id=street_id, day=day, terms=terms.signature_text)
+    return [
+        DuplicateSignature(case=case, street_id=street_id, day=day, terms=terms.signature_text),
+        Postings(case=case, street_id=street_id, day=day, terms=terms.postings),
     ]
-    rows += [
-        DuplicateTerm(case=case, street_id=street_id, term=term, day=day) for term in terms.postings
-    ]
-    return rows
 
 
-def store_rows(rows: list[models.Model]) -> None:
-    """Insert rows of several models, each model in one statement (after their cases got ids)."""
-    by_model: dict[type[models.Model], list[models.Model]] = {}
-    for row in rows:
-        by_model.setdefault(type(row), []).append(row)
-    for model, objs in by_model.items():
-        for obj in objs:
-            case = getattr(obj, "case", None)
-            if case is not None:
-                obj.case_id = case.pk  # type: ignore[attr-defined]
-        model._default_manager.bulk_create(objs)
+class PreparedRows:
+    """Rows of other apps stored with new cases, adapted for the database ahead of intake's
+    transaction (core.db.prepared_insert); each row's case gets its id first."""
+
+    def __init__(self, rows: Sequence[models.Model | Postings]) -> None:
+        by_model: dict[type[models.Model], list[models.Model]] = {}
+        self.postings: list[Postings] = []
+        for row in rows:
+            if isinstance(row, Postings):
+                self.postings.append(row)
+            else:
+                by_model.setdefault(type(row), []).append(row)
+        self.inserts = [PreparedInsert(objs) for objs in by_model.values()]
+
+    @classmethod
+    def combine(cls, parts: Sequence[PreparedRows]) -> PreparedRows:
+        combined = cls([])
+        by_model: dict[Any, list[PreparedInsert[models.Model]]] = {}
+        for part in parts:
+            combined.postings += part.postings
+            for insert in part.inserts:
+                by_model.setdefault(insert.model, []).append(insert)
+        combined.inserts = [PreparedInsert.combine(inserts) for inserts in by_model.values()]
+        return combined
+
+    def execute(self) -> None:
+        for insert in self.inserts:
+            insert.set("case_id", [obj.case.pk for obj in insert.objs])  # type: ignore[attr-defined]
+            insert.execute()
+        insert_postings(self.postings)
+
+
+def insert_postings(postings: Sequence[Postings]) -> None:
+    rows = [
+        (posting.street_id, term, posting.day, posting.case.pk)
+        for posting in postings
+        for term in posting.terms
+    ]
+    if not rows:
+        return
+    connection = connections[DuplicateTerm.objects.db]
+    quote = connection.ops.quote_name
+    meta = DuplicateTerm._meta
+    column_of = {field.name: field.column or field.name for field in meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in POSTING_FIELDS)
+    with connection.cursor() as cursor:
+        # Quoted names from the model; every value is a parameter.
+        cursor.executemany(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            rows,
+        )
+
+
+POSTING_FIELDS = ("street_id", "term", "day", "case")
 
 
 def reindex(cases: models.QuerySet[Case], *, batch: int = 2000) -> int:
@@ -80,11 +134,11 @@ def reindex(cases: models.QuerySet[Case], *, batch: int = 2000) -> int:
                 "pk", "title", "description", "area_path", "submitted_at"
             )
         )
-        rows = [row for case in chunk for row in index_rows(case)]
+        rows = PreparedRows([row for case in chunk for row in index_rows(case)])
         with transaction.atomic():
             DuplicateTerm.objects.filter(case__in=chunk).delete()
             DuplicateSignature.objects.filter(case__in=chunk).delete()
-            store_rows(rows)
+            rows.execute()
         done += len(chunk)
     return done
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -25,6 +26,9 @@ from jiceng.insight.models_routing import CaseRouting, GazetteerEntry, PlaceKind
 from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import UnitKind
+
+if TYPE_CHECKING:
+    from jiceng.insight.duplicate_services import Postings
 
 STREET_DEPTH = 2
 # Channels where the resident places the request themselves: the address may move it. Staff
@@ -144,11 +148,11 @@ def _unit_of(match: routing.Match) -> OrgUnit | None:
     return unit
 
 
-def intake_rows(case: Case, placement: Placement | None) -> list[models.Model]:
+def intake_rows(case: Case, placement: Placement | None) -> list[models.Model | Postings]:
     """The rows stored with a new case (its routing and its duplicate index entries)."""
     from jiceng.insight.duplicate_services import index_rows
 
-    rows: list[models.Model] = []
+    rows: list[models.Model | Postings] = []
     if placement is not None:
         placement.routing.case = case
         rows.append(placement.routing)

@@ -27,6 +27,7 @@ from jiceng.core.actors import ANONYMOUS, RESIDENT, SYSTEM
 from jiceng.core.audit import all_entries_in_order, verify_chain
 from jiceng.core.errors import DomainError, Forbidden
 from jiceng.core.models import AuditEntry
+from jiceng.insight.models_routing import DuplicateSignature, DuplicateTerm
 from jiceng.orgs.roles import Role
 from jiceng.orgs.services import membership_end
 from tests.factories import make_member
@@ -321,6 +322,12 @@ class TestGroupedIntake:
             assert set(messages) <= holders and messages
             assert all(case.tracking_code in text for text in messages.values())
         assert Notification.objects.filter(recipient=other_unit_staff).count() == 2
+        # The duplicate index rows stored with each case are keyed to that case.
+        streets = [tree.street_a.pk] * 3 + [tree.street_b.pk] * 2
+        for case, street in zip(cases, streets, strict=True):
+            assert DuplicateSignature.objects.get(case=case).street_id == street
+            postings = DuplicateTerm.objects.filter(case=case)
+            assert postings.exists() and {p.street_id for p in postings} == {street}
         english = Notification.objects.filter(recipient=staff, case__in=cases)
         assert english.count() == 3 and all(n.message.startswith("New request") for n in english)
         assert verify_chain(all_entries_in_order()).ok
