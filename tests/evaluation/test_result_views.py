@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiceng.evaluation.models import Appeal, AppealStatus, Result, RoundState, RoundUnit
+from jiceng.evaluation.models import (
+    Appeal,
+    AppealStatus,
+    OpenLink,
+    Result,
+    RoundState,
+    RoundUnit,
+)
 from jiceng.evaluation.result_services import results_compute
 from jiceng.orgs.roles import Role, UnitKind
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
@@ -194,3 +202,18 @@ def test_the_report_shows_the_trend_over_earlier_rounds(client, tree, computed):
     trend = page.context["chart"]["trend"]
     assert trend["categories"] == ["2025年下半年", computed.name]
     assert trend["series"][0]["data"] == [100.0, 78.88]
+
+
+def test_the_report_shows_the_answers_kept_out_with_a_flag(client, tree):
+    round_ = review_round(tree.district, [tree.community_a1])
+    a = RoundUnit.objects.get(round=round_)
+    give_answers(a, [5, 5, 4, 4], excluded=2)
+    OpenLink.objects.create(round_unit=a, slug="hall", place="党群服务中心", refused=3)
+    results_compute(round_=round_, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    result = _result(round_, tree.community_a1)
+    assert result.details["residents"]["kept_out"] == 5
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("report_unit", args=[result.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "Resident answers refused or excluded" in body
+    assert re.search(r'data-testid="kept-out">[^<]*: 5</li>', body)
