@@ -60,6 +60,10 @@ def test_the_district_reviews_and_publishes(client, tree, computed):
     assert 'data-testid="publish"' in html
     rows = [r.round_unit.unit.code for r in page.context["page"].items]
     assert rows == ["QH-DH-GX", "QH-DH-LA"]  # by rank
+    # Each source's score beside the composite: self 80, residents 87.5, superior 70 → 78.88.
+    la = re.search(r'<tr data-testid="result-QH-DH-LA">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r'<td class="text-end[^"]*">\s*([\d.—]+)', la)
+    assert cells[:4] == ["80.00", "87.50", "70.00", "78.88"]
     by_self = admin.get(reverse("result_list", args=[computed.pk]), {"sort": "self"})
     assert [r.round_unit.unit.code for r in by_self.context["page"].items] == [
         "QH-DH-LA",
@@ -92,6 +96,11 @@ def test_the_unit_sees_its_report_only_once_published(client, tree, computed):
     assert secretary.get(reverse("report_unit", args=[sibling.pk])).status_code == 404
     printable = secretary.get(reverse("report_print", args=[own.pk]))
     assert printable.status_code == 200 and b"@media print" in printable.content
+    text = printable.content.decode()
+    # A page of its own (no site navigation), with the grade, composite and components.
+    assert "<nav" not in text and 'data-testid="composite">78.88<' in text
+    components = re.search(r'data-testid="components">(.*?)</table>', text, re.S).group(1)
+    assert all(value in components for value in ("80.00", "87.50", "70.00", "78.88"))
 
 
 def test_the_export_holds_the_full_table(client, tree, computed):
