@@ -179,6 +179,8 @@ def test_the_report_draws_a_radar_of_the_dimensions_and_the_trend(
     trend = drawn("trend")
     assert trend["types"] == ["line"]
     assert trend["categories"] == [[earlier.name, round_.name]]
+    for name in (earlier.name, round_.name):  # every round is named under its point
+        assert page.locator("#trend-chart svg text", has_text=name).count() == 1
     before = Result.objects.get(round_unit__round=earlier)
     assert trend["data"] == [[before.composite, result.composite]]
     page.screenshot(path=str(artefacts / "evaluation-report-radar-trend.png"), full_page=True)
