@@ -8,4 +8,4 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self) -> None:
-        from jiceng.evaluation import permissions  # noqa: F401  (registers policies)
+        from jiceng.evaluation import permissions, signals  # noqa: F401  (registers policies, signals)

@@ -523,6 +523,9 @@ class OpenLink(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Answers the link turned away (over a limit, or from a device of the unit's own staff):
+    # counted, not kept, so a stuffer cannot fill the database; shown as a flag on the result.
+    refused = models.PositiveIntegerField(_("answers refused"), default=0)
 
     class Meta:
         verbose_name = _("open link")
@@ -565,7 +568,8 @@ class SurveyResponse(models.Model):
     device_hash = models.CharField(max_length=64, blank=True)
     address_hash = models.CharField(max_length=64, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
-    # Set by the safeguards; excluded from scoring.
+    # Set by someone above the unit (`response_exclude`, e.g. stuffing found afterwards);
+    # excluded from scoring. Answers the open links refuse are not stored (`OpenLink.refused`).
     excluded_reason = models.CharField(_("excluded because"), max_length=200, blank=True)
 
     class Meta:
@@ -578,6 +582,34 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_unit_id}: {self.submitted_at:%Y-%m-%d %H:%M}"
+
+
+class StaffDevice(models.Model):
+    """A device someone signed in on (keyed hash of its device cookie).
+
+    An open link refuses answers from devices of the unit's own staff: they cannot pass for
+    residents of their own unit from the phones they work on.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="survey_devices",
+    )
+    device_hash = models.CharField(max_length=64)
+    last_seen = models.DateTimeField(_("last signed in"))
+
+    class Meta:
+        verbose_name = _("staff device")
+        verbose_name_plural = _("staff devices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_hash"], name="staff_device_unique")
+        ]
+        indexes = [models.Index(fields=["device_hash"], name="staff_device_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.device_hash[:8]}"
 
 
 class Answer(models.Model):

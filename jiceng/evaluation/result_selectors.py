@@ -29,6 +29,7 @@ GRADE_LABELS: dict[str, Any] = {
 FLAG_LABELS: dict[str, Any] = {
     "self_inflation": _("Self-assessment well above the others"),
     "low_responses": _("Too few resident responses"),
+    "answers_kept_out": _("Resident answers refused or excluded"),
     "single_rater": _("Only one rater"),
     "rater_disagreement": _("Raters disagree strongly"),
 }

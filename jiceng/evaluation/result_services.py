@@ -51,7 +51,7 @@ from jiceng.evaluation.scoring import (
     score_units,
     sensitivity,
 )
-from jiceng.evaluation.survey_selectors import resident_tallies
+from jiceng.evaluation.survey_selectors import answers_kept_out, resident_tallies
 from jiceng.orgs.roles import Capability
 
 GROUNDS_MAX = 4000
@@ -160,6 +160,7 @@ def _details(
     adjustments: Mapping[str, float],
     config: ScoringConfig,
     guarantees: Mapping[str, float | None] | None = None,
+    kept_out: int = 0,
 ) -> dict[str, Any]:
     residents = result.residents
     raters = result.superior
@@ -168,6 +169,8 @@ def _details(
         flags.append("self_inflation")
     if residents.responses < config.residents.min_responses:
         flags.append("low_responses")
+    if kept_out:
+        flags.append("answers_kept_out")
     if raters.count == 1:
         flags.append("single_rater")
     if raters.spread is not None and raters.spread > RATER_SPREAD_FLAG:
@@ -182,6 +185,8 @@ def _details(
             "rating": _optional(residents.rating),
             "yes_no": _optional(residents.yes_no),
             "cases": _optional(residents.cases),
+            # Refused by the open links (limits, staff devices) or excluded afterwards.
+            "kept_out": kept_out,
         },
         "raters": {
             "count": raters.count,
@@ -284,6 +289,7 @@ def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
     guarantees = guarantee_metrics(round_)
     raters = rater_scores(round_, metrics=guarantees)
     answers = resident_tallies(round_)
+    kept_out = answers_kept_out(round_)
     cases = case_metrics.case_tallies(round_)
     self_dims = self_dimensions(round_)
     rater_dims = rater_dimensions(round_, metrics=guarantees)
@@ -347,6 +353,7 @@ def _compute(round_: Round) -> tuple[list[ResultRow], dict[str, Any]]:
                     adjustments=adjustments.get(str(ru.pk), {}),
                     config=config,
                     guarantees=guarantees.get(ru.pk),
+                    kept_out=kept_out.get(ru.pk, 0),
                 ),
                 computed_at=now,
             )

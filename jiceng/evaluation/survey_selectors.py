@@ -255,3 +255,27 @@ def resident_response_counts(round_: Round) -> dict[int, int]:
         .annotate(n=Count("responses", filter=Q(responses__excluded_reason="")))
         .values_list("pk", "n")
     )
+
+
+def answers_kept_out(round_: Round) -> dict[int, int]:
+    """Per unit of the round with any: answers its open links refused (over a limit, or from a
+    staff device) plus responses excluded afterwards. Two queries."""
+    kept_out: dict[int, int] = defaultdict(int)
+    refused = (
+        OpenLink.objects.filter(round_unit__round=round_, refused__gt=0)
+        .values("round_unit_id")
+        .annotate(n=Sum("refused"))
+        .order_by()
+        .values_list("round_unit_id", "n")
+    )
+    excluded = (
+        SurveyResponse.objects.filter(round_unit__round=round_)
+        .exclude(excluded_reason="")
+        .values("round_unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("round_unit_id", "n")
+    )
+    for unit_id, n in [*refused, *excluded]:
+        kept_out[unit_id] += n
+    return dict(kept_out)

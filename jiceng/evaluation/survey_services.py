@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core import clock, privacy
-from jiceng.core.actors import RESIDENT, Actor
+from jiceng.core.actors import RESIDENT, SYSTEM, Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jiceng.evaluation.default_survey import DEFAULT_INTRO, DEFAULT_QUESTIONS, DEFAULT_TITLE
@@ -34,6 +34,7 @@ from jiceng.evaluation.models import (
     Round,
     RoundState,
     RoundUnit,
+    StaffDevice,
     Survey,
     SurveyResponse,
     SurveyToken,
@@ -41,6 +42,7 @@ from jiceng.evaluation.models import (
 )
 from jiceng.evaluation.permissions import configures, oversees
 from jiceng.evaluation.survey_selectors import token_digest, token_lookup
+from jiceng.orgs.models import Membership, User
 
 TOKEN_BYTES = 16  # secrets.token_urlsafe(16): 128 random bits in 22 URL-safe characters
 MAX_BATCH = 2000
@@ -69,6 +71,20 @@ class SurveyClosed(DomainError):
 
     def __init__(self) -> None:
         super().__init__(_("This survey is closed. Thank you for your interest."))
+
+
+class AnswerRefused(Conflict):
+    """An open link turned an answer away; the link counts it (`OpenLink.refused`)."""
+
+
+class StaffDeviceRefused(AnswerRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This device is used by staff of the unit being assessed, so it cannot answer "
+                "this unit's residents' survey."
+            )
+        )
 
 
 def token_not_found() -> NotFound:
@@ -652,9 +668,14 @@ def survey_answer(
     if token is not None:
         return _answer_by_token(raw=token, answers=answers)
     assert open_link is not None
-    return _answer_by_link(
-        link=open_link, answers=answers, device_id=device_id, client_ip=client_ip
-    )
+    try:
+        return _answer_by_link(
+            link=open_link, answers=answers, device_id=device_id, client_ip=client_ip
+        )
+    except AnswerRefused:
+        # Counted after the answer's transaction rolled back; nothing else is kept.
+        OpenLink.objects.filter(pk=open_link.pk).update(refused=F("refused") + 1)
+        raise
 
 
 @transaction.atomic
@@ -700,11 +721,13 @@ def _answer_by_link(
     values = check_answers(survey_questions(_survey_of(round_unit.round)), answers)
     device_hash = keyed_hash("device", device_id) if device_id else ""
     address_hash = keyed_hash("address", client_ip) if client_ip else ""
+    if device_hash and is_staff_device(round_unit, device_hash):
+        raise StaffDeviceRefused()
     if device_hash and (
         SurveyResponse.objects.filter(open_link=locked, device_hash=device_hash).count()
         >= locked.per_device
     ):
-        raise Conflict(_("This device has already answered through this link. Thank you."))
+        raise AnswerRefused(_("This device has already answered through this link. Thank you."))
     now = clock.now()
     if address_hash and (
         SurveyResponse.objects.filter(
@@ -715,7 +738,7 @@ def _answer_by_link(
         ).count()
         >= locked.per_address_per_day
     ):
-        raise Conflict(
+        raise AnswerRefused(
             _("Too many answers came from your network today. Please try again tomorrow.")
         )
     return _store(
@@ -726,6 +749,39 @@ def _answer_by_link(
         device_hash=device_hash,
         address_hash=address_hash,
     )
+
+
+def is_staff_device(round_unit: RoundUnit, device_hash: str) -> bool:
+    """Whether an active member of the unit, or of a unit below it, signed in on the device."""
+    return (
+        Membership.objects.active()
+        .filter(
+            unit__path__startswith=round_unit.unit_path,
+            user__survey_devices__device_hash=device_hash,
+        )
+        .exists()
+    )
+
+
+@transaction.atomic
+def staff_device_record(*, user: User, device_id: str) -> StaffDevice:
+    """Remember that `user` signed in on the device whose cookie holds `device_id`.
+
+    Only the keyed hash is kept, the same one open links count answers with.
+    """
+    device, created = StaffDevice.objects.update_or_create(
+        user=user,
+        device_hash=keyed_hash("device", device_id),
+        defaults={"last_seen": clock.now()},
+    )
+    if created:
+        audit_log(
+            actor=SYSTEM,
+            action="evaluation.survey.staff_device_recorded",
+            target=device,
+            data={"user": user.pk},
+        )
+    return device
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import ratelimit
+from jiceng.core import devices, ratelimit
 from jiceng.core.actors import Actor
 from jiceng.core.errors import Conflict, DomainError, NotFound, RateLimited
 from jiceng.core.forms import call_service
@@ -45,9 +44,6 @@ from jiceng.evaluation.survey_forms import (
 )
 from jiceng.orgs.views import staff_required
 
-DEVICE_COOKIE = "jc_device"
-DEVICE_COOKIE_SECONDS = 400 * 24 * 3600
-_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 # Failed token lookups per address: honest residents mistype now and then; guessers never stop.
 TOKEN_MISSES_PER_WINDOW = 20
 TOKEN_WINDOW_SECONDS = 10 * 60
@@ -507,6 +503,13 @@ def _notice(request: HttpRequest, kind: str, status: int) -> HttpResponse:
             _("The survey is closed"),
             _("This survey is not open at the moment. Thank you for your interest."),
         ),
+        "staff": (
+            _("Staff cannot answer here"),
+            _(
+                "This device was used to sign in as staff of the unit being assessed. Its "
+                "residents' survey is for residents: please leave it to them."
+            ),
+        ),
         "limited": (
             _("Thank you, you have answered already"),
             _(
@@ -577,6 +580,8 @@ def _answer_page(
             return _notice(request, "closed", 410)
         except NotFound:
             return _notice(request, "invalid", 404)
+        except services.StaffDeviceRefused:
+            return _notice(request, "staff", 403)
         except Conflict:
             return _notice(request, "limited", 429)
         except DomainError as error:
@@ -614,14 +619,6 @@ def answer_by_token(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _device_id(request: HttpRequest) -> tuple[str, bool]:
-    """The device's random id from its cookie, or a new one (and whether it is new)."""
-    current = request.COOKIES.get(DEVICE_COOKIE, "")
-    if _DEVICE_ID.fullmatch(current):
-        return current, False
-    return services.new_token(), True
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer_by_link(request: HttpRequest, slug: str) -> HttpResponse:
@@ -635,7 +632,7 @@ def answer_by_link(request: HttpRequest, slug: str) -> HttpResponse:
     survey = selectors.survey_of(round_unit.round)
     if survey is None or not services.stage_open(round_unit.round):
         return _notice(request, "closed", 410)
-    device_id, new = _device_id(request)
+    device_id, new = devices.device_id(request)
     response = _answer_page(
         request,
         survey=survey,
@@ -648,14 +645,7 @@ def answer_by_link(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     if new:
-        response.set_cookie(
-            DEVICE_COOKIE,
-            device_id,
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+        devices.remember_device(request, response, device_id)
     return response
 
 

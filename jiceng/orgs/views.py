@@ -22,6 +22,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.cases.selectors import home_summary
+from jiceng.core import devices
 from jiceng.core.actors import Actor
 from jiceng.core.calendar import get_calendar
 from jiceng.core.forms import call_service
@@ -103,8 +104,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        # Every device that signs in keeps a device cookie; receivers of user_logged_in read
+        # it from the request (the evaluation's open links recognise staff devices with it).
+        device, new = devices.device_id(self.request)
+        self.request.COOKIES[devices.DEVICE_COOKIE] = device
         response = super().form_valid(form)
         _set_language_cookie(response, form.get_user().preferred_language)
+        if new:
+            devices.remember_device(self.request, response, device)
         return response
 
 

@@ -57,7 +57,8 @@
       animation: false,
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 16, top: 24, bottom: 24, containLabel: true },
-      xAxis: { type: "category", data: data.trend.categories },
+      // Every round named, slanted: left to itself ECharts drops labels that would overlap.
+      xAxis: { type: "category", data: data.trend.categories, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", min: 0, max: 100 },
       series: data.trend.series.map(function (s) { return { name: s.name, type: "line", data: s.data }; }),
     });

@@ -9,9 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jiceng.core.devices import DEVICE_COOKIE
 from jiceng.evaluation import survey_services as services
-from jiceng.evaluation.models import Answer, RoundState, SurveyResponse
-from jiceng.evaluation.views_survey import DEVICE_COOKIE, TOKEN_MISSES_PER_WINDOW
+from jiceng.evaluation.models import Answer, RoundState, StaffDevice, SurveyResponse
+from jiceng.evaluation.views_survey import TOKEN_MISSES_PER_WINDOW
+from jiceng.orgs.roles import Role
 from tests.evaluation.test_survey_services import (  # noqa: F401  (fixtures)
     admin,
     issue,
@@ -20,6 +22,7 @@ from tests.evaluation.test_survey_services import (  # noqa: F401  (fixtures)
     survey_round,
     unit_of,
 )
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +187,32 @@ class TestAnsweringByOpenLink:
         assert Client(REMOTE_ADDR="192.0.2.1").post(url, _post(survey_round)).status_code == 429
         assert Client(REMOTE_ADDR="192.0.2.2").post(url, _post(survey_round)).status_code == 302
         assert SurveyResponse.objects.filter(open_link=link).count() == 3
+
+    def test_a_phone_the_units_staff_signed_in_on_is_told_to_leave_it_to_residents(
+        self, tree, survey_round, link
+    ):
+        secretary = Client()
+        signed_in = secretary.post(
+            reverse("login"),
+            {"username": tree.people[Role.BRANCH_SECRETARY].username, "password": PASSWORD},
+        )
+        assert signed_in.status_code == 302 and DEVICE_COOKIE in signed_in.cookies
+        phone = signed_in.cookies[DEVICE_COOKIE].value
+        assert StaffDevice.objects.get(user=tree.people[Role.BRANCH_SECRETARY]).device_hash == (
+            services.keyed_hash("device", phone)
+        )
+        # Signed out (the test client forgets every cookie; a browser keeps the device's).
+        secretary.logout()
+        secretary.cookies[DEVICE_COOKIE] = phone
+
+        url = reverse("survey_answer_open", args=[link.slug])
+        refused = secretary.post(url, _post(survey_round), **EN)
+        assert refused.status_code == 403
+        assert "Staff cannot answer here" in _notice_text(refused)
+        assert not SurveyResponse.objects.filter(open_link=link).exists()
+        link.refresh_from_db()
+        assert link.refused == 1
+        assert Client().post(url, _post(survey_round)).status_code == 302  # a resident's phone
 
     def test_a_switched_off_or_unknown_link_is_not_found(self, survey_round, link, supervisor):
         services.open_link_deactivate(link=link, actor=supervisor)

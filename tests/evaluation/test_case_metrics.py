@@ -16,10 +16,12 @@ from jiceng.cases.rates import Month
 from jiceng.core import clock
 from jiceng.core.actors import ANONYMOUS, RESIDENT, SYSTEM
 from jiceng.evaluation.case_metrics import case_tallies, period_months
-from jiceng.evaluation.models import RoundState, RoundUnit, UnitClass
+from jiceng.evaluation.models import Result, RoundState, RoundUnit, UnitClass
+from jiceng.evaluation.result_services import results_compute
 from jiceng.evaluation.scoring import CaseTally
 from jiceng.orgs.roles import Role
 from tests.evaluation.factories import make_open_round, make_scheme
+from tests.evaluation.result_fixtures import SMALL_ROUND_CONFIG, give_answers
 from tests.factories import actor_for, make_member
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +128,34 @@ def test_a_period_covers_every_month_it_touches():
         Month(2026, 1),
         Month(2026, 2),
     ]
+
+
+def test_computing_the_results_brings_in_the_periods_case_metrics(tree, round_with_cases):
+    """No one enters case metrics: computing the round reads them from the period's cases.
+
+    Both communities: four answers 5, 5, 4, 4 → rating 87.5 (no prior in these settings).
+    The scheme's only case metric is on-time (target 95 %, floor 60 %): 柳岸 1 of 2 = 50 %
+    → 0; 桂香 1 of 1 → 100. Residents' part = (87.5·40 + metric·30) / 70 (no yes/no answers):
+    柳岸 50.0, 桂香 92.86. The April case of 柳岸 lies outside the period and is not counted.
+    """
+    round_with_cases.snapshot = {**round_with_cases.snapshot, "config": SMALL_ROUND_CONFIG}
+    round_with_cases.save(update_fields=["snapshot"])
+    for unit in (tree.community_a1, tree.community_a2):
+        give_answers(RoundUnit.objects.get(round=round_with_cases, unit=unit), [5, 5, 4, 4])
+
+    with clock.at(NOW):
+        results_compute(round_=round_with_cases, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+
+    results = {
+        result.round_unit.unit.code: result
+        for result in Result.objects.filter(round_unit__round=round_with_cases).select_related(
+            "round_unit__unit"
+        )
+    }
+    la, gx = results["QH-DH-LA"], results["QH-DH-GX"]
+    assert la.details["cases"]["on_time"] == [1, 2]
+    assert la.details["cases"]["no_feedback"] == [0, 2]
+    assert gx.details["cases"]["on_time"] == [1, 1]
+    assert (la.details["residents"]["cases"], gx.details["residents"]["cases"]) == (0.0, 100.0)
+    assert la.residents_score == pytest.approx(50.0, abs=0.005)
+    assert gx.residents_score == pytest.approx(92.86, abs=0.005)

@@ -60,6 +60,7 @@ def test_results_match_the_hand_computed_round(tree, scored_round):
     assert a.grade == "fairly_good"
     assert (a.rank, a.peers) == (2, 2)
     assert a.details["residents"]["responses"] == 4  # the excluded answers are not counted
+    assert a.details["residents"]["kept_out"] == 3  # but are shown, with a flag
     assert a.details["raters"] == {
         "count": 1,
         "trimmed": False,
@@ -67,7 +68,7 @@ def test_results_match_the_hand_computed_round(tree, scored_round):
         "lowest": 70.0,
         "highest": 70.0,
     }
-    assert a.details["flags"] == ["single_rater"]
+    assert a.details["flags"] == ["answers_kept_out", "single_rater"]
     assert a.details["dimensions"] == {
         "self": {"service": 90.0, "outcome": 70.0},
         "superior": {"service": 80.0, "outcome": 60.0},

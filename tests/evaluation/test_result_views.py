@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiceng.evaluation.models import Appeal, AppealStatus, Result, RoundState, RoundUnit
+from jiceng.evaluation.models import (
+    Appeal,
+    AppealStatus,
+    OpenLink,
+    Result,
+    RoundState,
+    RoundUnit,
+)
 from jiceng.evaluation.result_services import results_compute
 from jiceng.orgs.roles import Role, UnitKind
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
@@ -52,6 +60,10 @@ def test_the_district_reviews_and_publishes(client, tree, computed):
     assert 'data-testid="publish"' in html
     rows = [r.round_unit.unit.code for r in page.context["page"].items]
     assert rows == ["QH-DH-GX", "QH-DH-LA"]  # by rank
+    # Each source's score beside the composite: self 80, residents 87.5, superior 70 → 78.88.
+    la = re.search(r'<tr data-testid="result-QH-DH-LA">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r'<td class="text-end[^"]*">\s*([\d.—]+)', la)
+    assert cells[:4] == ["80.00", "87.50", "70.00", "78.88"]
     by_self = admin.get(reverse("result_list", args=[computed.pk]), {"sort": "self"})
     assert [r.round_unit.unit.code for r in by_self.context["page"].items] == [
         "QH-DH-LA",
@@ -84,6 +96,11 @@ def test_the_unit_sees_its_report_only_once_published(client, tree, computed):
     assert secretary.get(reverse("report_unit", args=[sibling.pk])).status_code == 404
     printable = secretary.get(reverse("report_print", args=[own.pk]))
     assert printable.status_code == 200 and b"@media print" in printable.content
+    text = printable.content.decode()
+    # A page of its own (no site navigation), with the grade, composite and components.
+    assert "<nav" not in text and 'data-testid="composite">78.88<' in text
+    components = re.search(r'data-testid="components">(.*?)</table>', text, re.S).group(1)
+    assert all(value in components for value in ("80.00", "87.50", "70.00", "78.88"))
 
 
 def test_the_export_holds_the_full_table(client, tree, computed):
@@ -194,3 +211,18 @@ def test_the_report_shows_the_trend_over_earlier_rounds(client, tree, computed):
     trend = page.context["chart"]["trend"]
     assert trend["categories"] == ["2025年下半年", computed.name]
     assert trend["series"][0]["data"] == [100.0, 78.88]
+
+
+def test_the_report_shows_the_answers_kept_out_with_a_flag(client, tree):
+    round_ = review_round(tree.district, [tree.community_a1])
+    a = RoundUnit.objects.get(round=round_)
+    give_answers(a, [5, 5, 4, 4], excluded=2)
+    OpenLink.objects.create(round_unit=a, slug="hall", place="党群服务中心", refused=3)
+    results_compute(round_=round_, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    result = _result(round_, tree.community_a1)
+    assert result.details["residents"]["kept_out"] == 5
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("report_unit", args=[result.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "Resident answers refused or excluded" in body
+    assert re.search(r'data-testid="kept-out">[^<]*: 5</li>', body)

@@ -32,6 +32,7 @@ from jiceng.evaluation.models import (
 )
 from jiceng.evaluation.survey_selectors import token_digest
 from jiceng.evaluation.survey_services import QuestionSpec
+from jiceng.orgs.models import Membership
 from jiceng.orgs.roles import Role
 from tests.evaluation.factories import make_open_round, make_scheme
 from tests.factories import actor_for
@@ -462,6 +463,73 @@ class TestOpenLinks:
             services.survey_answer(
                 open_link=other, answers=good_answers(survey_round), device_id="x" * 22
             )
+
+    def test_answers_refused_at_the_limits_are_counted_on_the_link(
+        self, survey_round, tree, supervisor
+    ):
+        link = self._link(survey_round, tree, supervisor, per_device=1, per_address_per_day=2)
+        answers = good_answers(survey_round)
+        services.survey_answer(open_link=link, answers=answers, device_id="a" * 22, client_ip="n")
+        with pytest.raises(services.AnswerRefused):  # the same phone again
+            services.survey_answer(
+                open_link=link, answers=answers, device_id="a" * 22, client_ip="m"
+            )
+        services.survey_answer(open_link=link, answers=answers, device_id="b" * 22, client_ip="n")
+        with pytest.raises(services.AnswerRefused):  # a third answer from one address today
+            services.survey_answer(
+                open_link=link, answers=answers, device_id="c" * 22, client_ip="n"
+            )
+        link.refresh_from_db()
+        assert link.refused == 2
+        assert SurveyResponse.objects.filter(open_link=link).count() == 2
+        # An answer that does not fit its questions is the resident's mistake, not a refusal.
+        with pytest.raises(services.AnswersInvalid):
+            services.survey_answer(open_link=link, answers={}, device_id="d" * 22)
+        link.refresh_from_db()
+        assert link.refused == 2
+
+    def test_a_device_the_units_own_staff_signed_in_on_is_refused(
+        self, survey_round, tree, supervisor, admin
+    ):
+        a1_link = self._link(survey_round, tree, supervisor, per_device=5)
+        b1_link = services.open_link_create(
+            round_unit=unit_of(survey_round, tree.community_b1), actor=admin, place="村委会"
+        )
+        secretary_phone, supervisor_phone = "s" * 22, "p" * 22
+        services.staff_device_record(
+            user=tree.people[Role.BRANCH_SECRETARY], device_id=secretary_phone
+        )
+        services.staff_device_record(
+            user=tree.people[Role.STREET_SUPERVISOR], device_id=supervisor_phone
+        )
+        grid_phone = "g" * 22  # a grid worker of a grid below 柳岸 belongs to it too
+        services.staff_device_record(user=tree.people[Role.GRID_WORKER], device_id=grid_phone)
+        answers = good_answers(survey_round)
+
+        for phone in (secretary_phone, grid_phone):
+            with pytest.raises(services.StaffDeviceRefused):
+                services.survey_answer(open_link=a1_link, answers=answers, device_id=phone)
+        a1_link.refresh_from_db()
+        assert a1_link.refused == 2
+        assert not SurveyResponse.objects.filter(open_link=a1_link).exists()
+        # Staff answer like anyone for another unit, and a street above is not the unit.
+        services.survey_answer(open_link=b1_link, answers=answers, device_id=secretary_phone)
+        services.survey_answer(open_link=a1_link, answers=answers, device_id=supervisor_phone)
+        # Once the secretary has left the unit, the phone is a resident's again.
+        Membership.objects.filter(user=tree.people[Role.BRANCH_SECRETARY]).update(is_active=False)
+        services.survey_answer(open_link=a1_link, answers=answers, device_id=secretary_phone)
+        assert SurveyResponse.objects.filter(open_link=a1_link).count() == 2
+
+    def test_a_staff_device_is_kept_as_a_keyed_hash_once(self, tree):
+        user = tree.people[Role.BRANCH_SECRETARY]
+        first = services.staff_device_record(user=user, device_id="s" * 22)
+        again = services.staff_device_record(user=user, device_id="s" * 22)
+        assert first.pk == again.pk and again.last_seen >= first.last_seen
+        assert first.device_hash == services.keyed_hash("device", "s" * 22)
+        assert "s" * 22 not in first.device_hash
+        assert (
+            AuditEntry.objects.filter(action="evaluation.survey.staff_device_recorded").count() == 1
+        )
 
     def test_the_units_own_staff_cannot_create_open_links(self, survey_round, tree, secretary):
         with pytest.raises(Forbidden):

@@ -10,10 +10,10 @@ the targeted units rose or fell, and whether the flags fired on them. docs/SCORI
 The manipulations and their safeguards:
 - ballot stuffing: 150 "very satisfied" answers to a weak unit's open link from 3 phones on one
   network address in a day; safeguard: the open link's limits (1 answer per device, 20 per
-  address and day), the rest kept out with an `excluded_reason` (flag: excluded answers);
+  address and day), the rest refused and counted on the link (flag: `answers_kept_out`);
 - a unit rating itself as residents: 12 of its staff answer "very satisfied" 4 times each from
-  their own phones; safeguards: the per-device limit, and answers from devices that signed in
-  as the unit's staff kept out (flag: excluded answers);
+  their own phones; safeguards: the per-device limit, and the open link's refusal of devices
+  the unit's staff signed in on (`StaffDevice`; flag: `answers_kept_out`);
 - a hostile rater: one of 5 raters gives a strong unit 0; safeguard: the trimmed mean from
   5 raters on (flag: rater disagreement, spread above RATER_SPREAD_FLAG).
 """
