@@ -211,6 +211,19 @@ class TestWorklist:
         assert block.count('href="/support/care/') == 6  # five households and "all overdue"
         assert "All overdue visits" in html
 
+    @pytest.mark.parametrize("role", Role.values)
+    def test_each_role_sees_overdue_households_of_its_own_scope_only(self, tree, role):
+        overdue = care_today() - timedelta(days=5)
+        units = (tree.grid_a1, tree.community_a1, tree.community_a2, tree.community_b1)
+        targets = [
+            make_target(tree, unit=unit, name=f"{unit.name}逾期户", first_due_on=overdue)
+            for unit in units
+        ]
+        html = signed_in(tree, role).get(reverse("case_worklist"), **EN).content.decode()
+        shown = {target.name for target in targets if target.name in html}
+        assert shown == {target.name for target in targets if may_see(tree, role, target)}
+        assert PHONE not in html
+
     def test_a_visit_clears_the_household_from_the_block(self, tree):
         self.overdue(tree, 1)
         target = CareTarget.objects.get()
