@@ -148,10 +148,19 @@ def test_register_a_venue_then_post_its_hours(tree):
             "address": "柳岸路 1 号",
             "area_m2": "320.5",
             "capacity": "80",
+            "facilities": "会议室、阅览角",
             "makeup_weekday": "0",
         },
     )
     venue = Venue.objects.get()
+    assert (venue.name, venue.kind, venue.address, str(venue.area_m2), venue.capacity) == (
+        "柳岸社区党群服务中心",
+        "service_centre",
+        "柳岸路 1 号",
+        "320.5",
+        80,
+    )
+    assert venue.facilities == "会议室、阅览角"
     assert response.status_code == 302 and response["Location"] == reverse(
         "venue_hours", args=[venue.pk]
     )
@@ -165,6 +174,8 @@ def test_register_a_venue_then_post_its_hours(tree):
     ) == [(0, time(9), time(12)), (0, time(14), time(18)), (4, time(19), time(1))]
     page = client.get(reverse("venue_detail", args=[venue.pk])).content.decode()
     assert "09:00-12:00, 14:00-18:00" in page
+    for shown in ("柳岸社区党群服务中心", "柳岸路 1 号", "320.5", ">80<", "会议室、阅览角"):
+        assert shown in page, shown
 
 
 @pytest.mark.parametrize(
