@@ -7,6 +7,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+import segno
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -331,6 +332,13 @@ def test_the_poster_is_a_printable_qr_code(tree, venue):
     content = page.content.decode()
     assert "<svg" in content and "@media print" in content
     assert f"/v/{venue.public_code}/" in content
+    # The code holds the full check-in address: its modules are segno's for that address.
+    url = f"http://testserver/v/{venue.public_code}/"
+    modules = re.search(r'<path[^>]* d="([^"]+)"', content).group(1)
+    expected = segno.make_qr(url, error="m").svg_inline(scale=10, border=2, omitsize=True)
+    assert f'd="{modules}"' in expected
+    other = segno.make_qr(url + "x", error="m").svg_inline(scale=10, border=2, omitsize=True)
+    assert f'd="{modules}"' not in other
 
 
 def test_log_and_close_an_activity_through_the_pages(tree, venue):
