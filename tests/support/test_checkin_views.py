@@ -41,8 +41,9 @@ def test_a_resident_checks_in_on_a_phone(tree):
 def test_a_post_without_the_device_cookie_is_not_counted(tree):
     venue = make_venue(tree.community_a1)
     url = reverse("venue_checkin", args=[venue.public_code])
-    response = Client().post(url, {"rating": "5"})
+    response = Client().post(url, {"rating": "5"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
+    assert "Please allow cookies for this site" in response.content.decode()
     assert not VenueCheckIn.objects.exists()
     assert DEVICE_COOKIE in response.cookies  # the next try works
 
@@ -64,8 +65,9 @@ def test_bad_input_changes_nothing(tree, data):
     client = Client()
     url = reverse("venue_checkin", args=[venue.public_code])
     client.get(url)
-    response = client.post(url, data)
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
+    assert "invalid-feedback" in response.content.decode()  # said at the field
     assert not VenueCheckIn.objects.exists()
 
 
