@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jiceng.support import venue_services as services
 from jiceng.support.models import VenueCheckIn
 from jiceng.support.views_venues import DEVICE_COOKIE
 from tests.support.venue_helpers import make_venue
@@ -77,3 +78,33 @@ def test_unknown_codes_get_a_notice(tree, code):
     response = Client().get(f"/v/{code}/")
     assert response.status_code == 404
     assert 'data-testid="checkin-notice"' in response.content.decode()
+
+
+def test_the_daily_cap_per_network_address_applies_through_the_page(tree, monkeypatch):
+    monkeypatch.setattr(services, "CHECKIN_ADDRESS_PER_DAY", 2)
+    venue = make_venue(tree.community_a1)
+    url = reverse("venue_checkin", args=[venue.public_code])
+
+    def resident(address):  # a phone of its own: a new device cookie
+        client = Client(REMOTE_ADDR=address)
+        client.get(url)
+        return client.post(url, {"rating": "5"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert [resident("10.1.1.1").status_code for _ in range(2)] == [302, 302]
+    refused = resident("10.1.1.1")
+    assert refused.status_code == 429
+    assert 'data-testid="checkin-notice"' in refused.content.decode()
+    assert VenueCheckIn.objects.count() == 2
+    assert resident("10.1.1.2").status_code == 302  # another network
+    assert VenueCheckIn.objects.count() == 3
+
+
+def test_the_page_is_rate_limited_per_network_address(tree):
+    venue = make_venue(tree.community_a1)
+    url = reverse("venue_checkin", args=[venue.public_code])
+    client = Client(REMOTE_ADDR="10.2.2.2")
+    assert {client.get(url).status_code for _ in range(60)} == {200}
+    assert client.get(url).status_code == 429
+    assert client.post(url, {"rating": "5"}).status_code == 429
+    assert not VenueCheckIn.objects.exists()
+    assert Client(REMOTE_ADDR="10.2.2.3").get(url).status_code == 200
