@@ -144,6 +144,16 @@ class TestExports:
         assert entry.data["format"] == fmt and entry.data["rows"] == 2
         assert entry.actor_user == tree.people[Role.BRANCH_SECRETARY]
 
+    @pytest.mark.parametrize("role", MANAGERS)
+    def test_each_managing_role_exports_its_own_scope_only(self, tree, households, role):
+        response = signed_in(tree, role).get(reverse("care_export"), {"format": "csv"})
+        text = response.content.decode("utf-8-sig")
+        exported = {target.name for target in households.values() if target.name in text}
+        assert exported == {
+            target.name for target in households.values() if may_see(tree, role, target)
+        }
+        assert exported  # each manager sees some household of the fixture
+
     def test_the_export_follows_the_lists_filters(self, tree, households):
         households[tree.grid_a1.name].category = "disabled"
         households[tree.grid_a1.name].save()
