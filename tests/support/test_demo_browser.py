@@ -111,6 +111,7 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
     context.close()
     latest = VenueCheckIn.objects.filter(venue=venue).order_by("-pk").first()
     assert VenueCheckIn.objects.filter(venue=venue).count() == checkins_before + 1
+    assert latest is not None
     assert (latest.service, latest.rating) == ("consultation", 4)
 
     # 2. The grid worker logs a residents' consultation held at the centre this morning.
@@ -211,10 +212,13 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
     table = page.get_by_test_id("ledger").inner_text()
     for kind in (FundKind.ALLOCATION, FundKind.EXPENSE):
         assert _label(kind) in table
-    reversal = FundEntry.objects.filter(unit=community, year=pending.year, reverses__isnull=False)
-    assert reversal.exists()
-    reversed_kind = FundKind(reversal.first().kind)
-    assert _label(reversed_kind) in table
+    reversal = (
+        FundEntry.objects.filter(unit=community, year=pending.year, reverses__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert reversal is not None and reversal.reason
+    assert _label(FundKind(reversal.kind)) in table
     assert _label(FundStatus.APPROVED) in table and _label(FundStatus.REJECTED) in table
     decided = FundEntry.objects.filter(
         unit=community, year=pending.year, kind=FundKind.EXPENSE, decided_by__isnull=False
