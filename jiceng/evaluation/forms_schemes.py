@@ -75,10 +75,11 @@ class IndicatorForm(DimensionForm):
             "Metric: metric=on_time; target=0.95; floor=0.6, where the metric is response, "
             "resolution, satisfaction, on_time, no_feedback, reply_quality (mean reply quality "
             "÷ 100) or perfunctory (share of perfunctory replies) (case data, in the residents' "
-            "score), or venue_open, fund_execution, staff_ratio, care_visits or rectification "
-            "(guarantees, in the superior's score); targets and floors are shares from 0 to 1, "
-            "except staff_ratio (staff per 1,000 residents, such as target=3; floor=1), and a "
-            "target below the floor means lower is better."
+            "score), or venue_open, venue_visits, fund_execution, staff_ratio, care_visits or "
+            "rectification (guarantees, in the superior's score); targets and floors are shares "
+            "from 0 to 1, except venue_visits (check-ins per open hour, such as target=2; "
+            "floor=0.5) and staff_ratio (staff per 1,000 residents, such as target=3; "
+            "floor=1), and a target below the floor means lower is better."
         ),
     )
     evidence_required = forms.BooleanField(label=_("Evidence required"), required=False)

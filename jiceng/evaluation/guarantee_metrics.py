@@ -9,7 +9,8 @@ assessment".
 
 Cost: only the metrics the round's schemes use are read, each with a fixed number of queries
 for the whole round — venues: `venue_utilisation` once for the organiser's subtree (about seven
-queries, plus the hours maths for every venue of the district); funds: one grouped query per
+queries, plus the hours maths for every venue of the district; both venue metrics come from
+this one reading); funds: one grouped query per
 calendar year the period touches; staff, care visits, rectification: one or two grouped queries
 each. `results_compute` calls it once per computation; pages never do.
 """
@@ -55,19 +56,27 @@ def _prefixes(path: str) -> Iterable[str]:
     return (path[:end] for end in range(step, len(path) + 1, step))
 
 
-def _venue_open(
+def _venue_figures(
     organiser: OrgUnit, paths: set[str], period: VenuePeriod
-) -> dict[str, float | None]:
-    """Per unit path: spot checks during posted hours that found the venues open, as a share."""
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Per unit path, from one reading of the organiser's venues: (1) spot checks during posted
+    hours that found the venues open, as a share; (2) check-ins during posted hours per posted
+    open hour (rates of the subtree's totals)."""
     utilisation = venue_utilisation(organiser, period)
     checks = dict.fromkeys(paths, 0)
     closed = dict.fromkeys(paths, 0)
+    checkins = dict.fromkeys(paths, 0)
+    open_hours = dict.fromkeys(paths, 0.0)
     for row in utilisation.rows:
         for prefix in _prefixes(row.venue.unit_path):
             if prefix in checks:
                 checks[prefix] += row.facts.spot_checks_in_hours
                 closed[prefix] += row.facts.spot_checks_closed
-    return {path: share(checks[path] - closed[path], checks[path]) for path in paths}
+                checkins[prefix] += row.facts.checkins_in_hours
+                open_hours[prefix] += row.facts.open_hours
+    open_share = {path: share(checks[path] - closed[path], checks[path]) for path in paths}
+    visits = {path: share(checkins[path], open_hours[path]) for path in paths}
+    return open_share, visits
 
 
 def _fund_execution(units: list[OrgUnit], years: range) -> dict[int, float | None]:
@@ -87,7 +96,8 @@ def guarantee_metrics(round_: Round) -> dict[int, Values]:
     """Per RoundUnit id: each guarantee metric the round's schemes use, None when not measured.
 
     `venue_open`: spot checks during posted hours in the period that found the unit's venues (its
-    subtree's) open ÷ all such spot checks. `fund_execution`: the unit's own ledger, spent ÷
+    subtree's) open ÷ all such spot checks. `venue_visits`: check-ins during posted hours at those
+    venues ÷ their posted open hours in the period. `fund_execution`: the unit's own ledger, spent ÷
     allocated over the calendar years the period touches. `staff_ratio`: active staff of the
     subtree per 1,000 of the unit's population (as today: the roster has no history).
     `care_visits`: visits done on time ÷ visits due in the period. `rectification`: the roll-up
@@ -102,10 +112,13 @@ def guarantee_metrics(round_: Round) -> dict[int, Values]:
     start, end = round_.period_start, round_.period_end
     paths = {ru.unit_path for ru in round_units}
     units = [ru.unit for ru in round_units]
-    if "venue_open" in used:
-        venue = _venue_open(organiser, paths, VenuePeriod(start, end))
+    if used & {"venue_open", "venue_visits"}:
+        venue_open, venue_visits = _venue_figures(organiser, paths, VenuePeriod(start, end))
         for ru in round_units:
-            values[ru.pk]["venue_open"] = venue[ru.unit_path]
+            if "venue_open" in used:
+                values[ru.pk]["venue_open"] = venue_open[ru.unit_path]
+            if "venue_visits" in used:
+                values[ru.pk]["venue_visits"] = venue_visits[ru.unit_path]
     if "fund_execution" in used:
         funds = _fund_execution(units, range(start.year, end.year + 1))
         for ru in round_units:

@@ -63,6 +63,7 @@ METRIC_LABELS: dict[str, StrOrPromise] = {
     "reply_quality": _("mean reply quality"),
     "perfunctory": _("share of perfunctory replies"),
     "venue_open": _("venues found open at spot checks"),
+    "venue_visits": _("venue check-ins per open hour"),
     "fund_execution": _("fund execution rate"),
     "staff_ratio": _("staff per 1,000 residents"),
     "care_visits": _("care visits on time"),

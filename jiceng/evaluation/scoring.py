@@ -87,16 +87,18 @@ CASE_METRIC_UNITS: Mapping[str, int] = MappingProxyType({"reply_quality": 100})
 
 # Objective metrics of the guarantees (强化服务保障), scored inside the superior's source, the
 # same for every rater of a unit; definitions in docs/SCORING.md "Guarantee metrics in the
-# superior's assessment". All are shares from 0 to 1 except `staff_ratio` (staff per 1,000
-# residents), whose target and floor may be any numbers of 0 or more.
+# superior's assessment". All are shares from 0 to 1 except `venue_visits` (check-ins per
+# posted open hour) and `staff_ratio` (staff per 1,000 residents), whose targets and floors may
+# be any numbers of 0 or more.
 GUARANTEE_METRICS: tuple[str, ...] = (
     "venue_open",
+    "venue_visits",
     "fund_execution",
     "staff_ratio",
     "care_visits",
     "rectification",
 )
-UNBOUNDED_METRICS: frozenset[str] = frozenset({"staff_ratio"})
+UNBOUNDED_METRICS: frozenset[str] = frozenset({"venue_visits", "staff_ratio"})
 
 
 def _require(condition: bool, message: str) -> None:

@@ -32,12 +32,12 @@ from jiceng.orgs.models import Membership, OrgUnit, UnitKind
 from jiceng.orgs.roles import Role
 from jiceng.support import care_services, staff_services
 from jiceng.support.care_services import CareDetails
-from jiceng.support.venue_services import spotcheck_record
+from jiceng.support.venue_services import checkin_record, spotcheck_record
 from tests.evaluation.factories import make_open_round, make_scheme
 from tests.evaluation.result_fixtures import SMALL_ROUND_CONFIG, give_ratings
 from tests.factories import actor_for, make_unit
 from tests.support.funds_helpers import allocate, spend
-from tests.support.venue_helpers import local, make_venue
+from tests.support.venue_helpers import OFFICE, local, make_venue
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,44 @@ def test_venue_open_is_the_share_of_spot_checks_in_hours_that_found_the_venues_o
     assert values["QH-DH"]["venue_open"] == 0.75
     # 桂香社区 has a venue nobody checked: not measured, not 0.
     assert values["QH-DH-GX"]["venue_open"] is None
+
+
+def test_venue_visits_are_check_ins_during_posted_hours_per_posted_open_hour(tree):
+    week = (date(2026, 3, 9), date(2026, 3, 13))  # Monday to Friday, no holiday
+    with clock.at(local(2026, 3, 1, 9)):
+        centre = make_venue(tree.community_a1)  # 7 h a weekday: 35 h in the week
+        room = make_venue(
+            tree.community_a1, name="柳岸活动室", kind="activity_room", weekly={0: OFFICE}
+        )  # Mondays only: 7 h
+        street = make_venue(tree.street_a, name="东湖街道党群服务中心")  # 35 h
+        make_venue(tree.community_a2, name="桂香服务中心")  # 35 h, nobody comes
+
+    def visits(venue, moments):
+        for n, moment in enumerate(moments):
+            with clock.at(moment):
+                checkin_record(venue=venue, device_id=f"{venue.pk}-{n}".ljust(22, "x"))
+
+    # 柳岸社区's centre: 6 check-ins during posted hours, one at lunch and one on Saturday
+    # (outside them, not counted); its activity room: 1 on Monday morning.
+    visits(centre, [local(2026, 3, day, hour) for day in (9, 10, 11) for hour in (10, 15)])
+    visits(centre, [local(2026, 3, 12, 13), local(2026, 3, 14, 10)])
+    visits(room, [local(2026, 3, 9, 11)])
+    visits(street, [local(2026, 3, 13, 16)])
+    bare = make_unit(tree.street_a, UnitKind.COMMUNITY, "新村社区")
+    units = [tree.street_a, tree.community_a1, tree.community_a2, bare]
+    round_ = open_round(tree, units, ("venue_open", "venue_visits"), period=week)
+    with clock.at(NOW):
+        values = values_by_unit(round_)
+    # 柳岸社区: 7 check-ins during hours over 35 + 7 open hours.
+    assert values["QH-DH-LA"]["venue_visits"] == pytest.approx(7 / 42)
+    # The street: its own venue and its communities', 8 over 35 + 7 + 35 + 35 = 112 hours.
+    assert values["QH-DH"]["venue_visits"] == pytest.approx(8 / 112)
+    # 桂香社区's venue was open and nobody came: 0, which is a finding, not "not measured".
+    assert values["QH-DH-GX"]["venue_visits"] == 0
+    # A community without venues: not measured.
+    assert values[bare.code]["venue_visits"] is None
+    # No spot check in the week: the other venue metric is not measured.
+    assert values["QH-DH-LA"]["venue_open"] is None
 
 
 def test_fund_execution_is_spent_over_allocated_of_the_units_own_ledger_over_the_years(tree):

@@ -44,6 +44,7 @@ class TestKeys:
     def test_the_keys_are_the_case_metrics_and_the_guarantee_metrics(self):
         assert GUARANTEE_METRICS == (
             "venue_open",
+            "venue_visits",
             "fund_execution",
             "staff_ratio",
             "care_visits",
@@ -60,20 +61,21 @@ class TestKeys:
                 clean(metric, bad, 0.5)
             assert caught.value.field == "rule_options"
 
-    def test_the_staff_ratio_takes_any_number_from_0_to_1000(self):
-        assert clean("staff_ratio", "3", 1) == {
-            "metric": "staff_ratio",
+    @pytest.mark.parametrize("metric", ["staff_ratio", "venue_visits"])
+    def test_the_staff_ratio_and_venue_visits_take_any_number_from_0_to_1000(self, metric):
+        assert clean(metric, "3", 1) == {
+            "metric": metric,
             "target": 3.0,
             "floor": 1.0,
         }
-        assert clean("staff_ratio", 0.5, 1000) == {
-            "metric": "staff_ratio",
+        assert clean(metric, 0.5, 1000) == {
+            "metric": metric,
             "target": 0.5,
             "floor": 1000.0,
         }
         for bad in (-1, 1000.5, "nan", "many", False):
             with pytest.raises(DomainError, match="must be a number from 0 to 1,000") as caught:
-                clean("staff_ratio", bad, 1)
+                clean(metric, bad, 1)
             assert caught.value.field == "rule_options"
 
     def test_target_and_floor_must_still_differ(self):
@@ -179,6 +181,13 @@ class TestLabels:
             "venues found open at spot checks: full points at 100%, none at 50%"
         )
         assert describe_rule(staff) == "staff per 1,000 residents: full points at 3, none at 1"
+        visits = Indicator(
+            rule=ScoringRule.METRIC,
+            rule_options={"metric": "venue_visits", "target": 2.0, "floor": 0.5},
+        )
+        assert describe_rule(visits) == (
+            "venue check-ins per open hour: full points at 2, none at 0.5"
+        )
 
 
 class TestScore:

@@ -144,6 +144,16 @@ class TestExports:
         assert entry.data["format"] == fmt and entry.data["rows"] == 2
         assert entry.actor_user == tree.people[Role.BRANCH_SECRETARY]
 
+    @pytest.mark.parametrize("role", MANAGERS)
+    def test_each_managing_role_exports_its_own_scope_only(self, tree, households, role):
+        response = signed_in(tree, role).get(reverse("care_export"), {"format": "csv"})
+        text = response.content.decode("utf-8-sig")
+        exported = {target.name for target in households.values() if target.name in text}
+        assert exported == {
+            target.name for target in households.values() if may_see(tree, role, target)
+        }
+        assert exported  # each manager sees some household of the fixture
+
     def test_the_export_follows_the_lists_filters(self, tree, households):
         households[tree.grid_a1.name].category = "disabled"
         households[tree.grid_a1.name].save()
@@ -210,6 +220,19 @@ class TestWorklist:
         block = html.split('data-testid="care-overdue"', 1)[1].split("</section>", 1)[0]
         assert block.count('href="/support/care/') == 6  # five households and "all overdue"
         assert "All overdue visits" in html
+
+    @pytest.mark.parametrize("role", Role.values)
+    def test_each_role_sees_overdue_households_of_its_own_scope_only(self, tree, role):
+        overdue = care_today() - timedelta(days=5)
+        units = (tree.grid_a1, tree.community_a1, tree.community_a2, tree.community_b1)
+        targets = [
+            make_target(tree, unit=unit, name=f"{unit.name}逾期户", first_due_on=overdue)
+            for unit in units
+        ]
+        html = signed_in(tree, role).get(reverse("case_worklist"), **EN).content.decode()
+        shown = {target.name for target in targets if target.name in html}
+        assert shown == {target.name for target in targets if may_see(tree, role, target)}
+        assert PHONE not in html
 
     def test_a_visit_clears_the_household_from_the_block(self, tree):
         self.overdue(tree, 1)

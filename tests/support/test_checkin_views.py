@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jiceng.support import venue_services as services
 from jiceng.support.models import VenueCheckIn
 from jiceng.support.views_venues import DEVICE_COOKIE
 from tests.support.venue_helpers import make_venue
@@ -41,8 +42,9 @@ def test_a_resident_checks_in_on_a_phone(tree):
 def test_a_post_without_the_device_cookie_is_not_counted(tree):
     venue = make_venue(tree.community_a1)
     url = reverse("venue_checkin", args=[venue.public_code])
-    response = Client().post(url, {"rating": "5"})
+    response = Client().post(url, {"rating": "5"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
+    assert "Please allow cookies for this site" in response.content.decode()
     assert not VenueCheckIn.objects.exists()
     assert DEVICE_COOKIE in response.cookies  # the next try works
 
@@ -64,8 +66,9 @@ def test_bad_input_changes_nothing(tree, data):
     client = Client()
     url = reverse("venue_checkin", args=[venue.public_code])
     client.get(url)
-    response = client.post(url, data)
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
+    assert "invalid-feedback" in response.content.decode()  # said at the field
     assert not VenueCheckIn.objects.exists()
 
 
@@ -75,3 +78,33 @@ def test_unknown_codes_get_a_notice(tree, code):
     response = Client().get(f"/v/{code}/")
     assert response.status_code == 404
     assert 'data-testid="checkin-notice"' in response.content.decode()
+
+
+def test_the_daily_cap_per_network_address_applies_through_the_page(tree, monkeypatch):
+    monkeypatch.setattr(services, "CHECKIN_ADDRESS_PER_DAY", 2)
+    venue = make_venue(tree.community_a1)
+    url = reverse("venue_checkin", args=[venue.public_code])
+
+    def resident(address):  # a phone of its own: a new device cookie
+        client = Client(REMOTE_ADDR=address)
+        client.get(url)
+        return client.post(url, {"rating": "5"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert [resident("10.1.1.1").status_code for _ in range(2)] == [302, 302]
+    refused = resident("10.1.1.1")
+    assert refused.status_code == 429
+    assert 'data-testid="checkin-notice"' in refused.content.decode()
+    assert VenueCheckIn.objects.count() == 2
+    assert resident("10.1.1.2").status_code == 302  # another network
+    assert VenueCheckIn.objects.count() == 3
+
+
+def test_the_page_is_rate_limited_per_network_address(tree):
+    venue = make_venue(tree.community_a1)
+    url = reverse("venue_checkin", args=[venue.public_code])
+    client = Client(REMOTE_ADDR="10.2.2.2")
+    assert {client.get(url).status_code for _ in range(60)} == {200}
+    assert client.get(url).status_code == 429
+    assert client.post(url, {"rating": "5"}).status_code == 429
+    assert not VenueCheckIn.objects.exists()
+    assert Client(REMOTE_ADDR="10.2.2.3").get(url).status_code == 200

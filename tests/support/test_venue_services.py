@@ -46,10 +46,17 @@ def create(actor, unit, **changes):
 
 def test_a_secretary_registers_a_venue_of_the_unit(tree):
     venue = create(secretary(tree), tree.community_a1, facilities=" 会议室 ")
+    venue = Venue.objects.get(pk=venue.pk)  # as stored
     assert (venue.unit, venue.unit_path, venue.facilities) == (
         tree.community_a1,
         tree.community_a1.path,
         "会议室",
+    )
+    assert (venue.name, venue.kind, venue.address, venue.capacity) == (
+        "柳岸社区党群服务中心",
+        "service_centre",
+        "柳岸路 1 号",
+        80,
     )
     assert str(venue.area_m2) == "320.5"
     assert len(venue.public_code) == 8

@@ -7,6 +7,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+import segno
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -148,10 +149,19 @@ def test_register_a_venue_then_post_its_hours(tree):
             "address": "柳岸路 1 号",
             "area_m2": "320.5",
             "capacity": "80",
+            "facilities": "会议室、阅览角",
             "makeup_weekday": "0",
         },
     )
     venue = Venue.objects.get()
+    assert (venue.name, venue.kind, venue.address, str(venue.area_m2), venue.capacity) == (
+        "柳岸社区党群服务中心",
+        "service_centre",
+        "柳岸路 1 号",
+        "320.5",
+        80,
+    )
+    assert venue.facilities == "会议室、阅览角"
     assert response.status_code == 302 and response["Location"] == reverse(
         "venue_hours", args=[venue.pk]
     )
@@ -165,6 +175,8 @@ def test_register_a_venue_then_post_its_hours(tree):
     ) == [(0, time(9), time(12)), (0, time(14), time(18)), (4, time(19), time(1))]
     page = client.get(reverse("venue_detail", args=[venue.pk])).content.decode()
     assert "09:00-12:00, 14:00-18:00" in page
+    for shown in ("柳岸社区党群服务中心", "柳岸路 1 号", "320.5", ">80<", "会议室、阅览角"):
+        assert shown in page, shown
 
 
 @pytest.mark.parametrize(
@@ -320,6 +332,13 @@ def test_the_poster_is_a_printable_qr_code(tree, venue):
     content = page.content.decode()
     assert "<svg" in content and "@media print" in content
     assert f"/v/{venue.public_code}/" in content
+    # The code holds the full check-in address: its modules are segno's for that address.
+    url = f"http://testserver/v/{venue.public_code}/"
+    modules = re.search(r'<path[^>]* d="([^"]+)"', content).group(1)
+    expected = segno.make_qr(url, error="m").svg_inline(scale=10, border=2, omitsize=True)
+    assert f'd="{modules}"' in expected
+    other = segno.make_qr(url + "x", error="m").svg_inline(scale=10, border=2, omitsize=True)
+    assert f'd="{modules}"' not in other
 
 
 def test_log_and_close_an_activity_through_the_pages(tree, venue):
