@@ -32,11 +32,9 @@ class PreparedInsert(Generic[M]):
             else []
         )
         self._index = {field.attname: i for i, field in enumerate(self.fields)}
+        connection = self.connection
         self.rows = [
-            [
-                field.get_db_prep_save(field.pre_save(obj, True), self.connection)
-                for field in self.fields
-            ]
+            [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in self.fields]
             for obj in self.objs
         ]
 
@@ -66,21 +64,23 @@ class PreparedInsert(Generic[M]):
             return
         i = self._index[attname]
         field = self.fields[i]
+        connection = self.connection
         for obj, row, value in zip(self.objs, self.rows, values, strict=True):
             setattr(obj, attname, value)
-            row[i] = field.get_db_prep_save(value, self.connection)
+            row[i] = field.get_db_prep_save(value, connection)
 
     def execute(self) -> list[M]:
         """Insert the rows; each object gets its new id, as after `bulk_create`."""
         if not self.objs or self.model is None:
             return self.objs
         meta = self.model._meta
-        quote = self.connection.ops.quote_name
+        connection = self.connection
+        quote = connection.ops.quote_name
         columns = ", ".join(quote(_column(field)) for field in self.fields)
         one_row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        size = max(1, self.connection.ops.bulk_batch_size(self.fields, self.objs))
+        size = max(1, connection.ops.bulk_batch_size(self.fields, self.objs))
         ids: list[Any] = []
-        with self.connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             for start in range(0, len(self.rows), size):
                 chunk = self.rows[start : start + size]
                 # Quoted names from the model; every value is a parameter.
