@@ -286,6 +286,11 @@ def _report_context(actor: Actor, result: Result) -> dict[str, Any]:
             for key, label in components
         ],
         "dimension_rows": dimension_rows,
+        # Sources corrected on appeal, by their labels (the stored keys are "self", …).
+        "corrections": [
+            {"label": SOURCE_LABELS.get(source, source), "value": value}
+            for source, value in (details.get("adjustments") or {}).items()
+        ],
         "trend": trend,
         "chart": chart,
         "can_appeal": (

@@ -156,6 +156,10 @@ def test_appeal_journey_through_the_forms(client, tree, computed):
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.UPHELD
     assert _result(computed, tree.community_a1).self_score == 90.0
+    # The report names the corrected source in the reader's language, not by its key.
+    body = admin.get(reverse("report_unit", args=[own.pk])).content.decode()
+    assert re.search(r'data-testid="corrections">[^<]*: 基层自评 = 90.00</li>', body)
+    assert "self = " not in body
 
 
 def test_the_result_list_costs_the_same_queries_for_more_units(client, tree, computed):
