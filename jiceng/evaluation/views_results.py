@@ -203,6 +203,9 @@ def result_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+RADAR_MIN_DIMENSIONS = 3  # fewer make a line or a point: bars say the same plainly
+
+
 def _report_context(actor: Actor, result: Result) -> dict[str, Any]:
     round_ = result.round_unit.round
     details = result.details or {}
@@ -226,17 +229,25 @@ def _report_context(actor: Actor, result: Result) -> dict[str, Any]:
     def number(value: float | None) -> float | None:
         return None if value is None else round(value, 2)
 
+    shown = [source for source in (Source.SELF, Source.SUPERIOR) if dimensions.get(source)]
+    # ECharts draws a missing value of a radar at the centre, as if it were 0: the radar keeps
+    # the dimensions every shown source scored; bars (which leave a gap) show them all.
+    scored_by_all = [
+        code for code in codes if all(dimensions[s].get(code) is not None for s in shown)
+    ]
+    as_radar = len(scored_by_all) >= RADAR_MIN_DIMENSIONS
+    plotted = scored_by_all if as_radar else codes
     chart = {
         "noData": _("no data"),
         "radar": {
-            "indicators": [{"name": names[code], "max": 100} for code in codes],
+            "kind": "radar" if as_radar else "bar",
+            "indicators": [{"name": names[code], "max": 100} for code in plotted],
             "series": [
                 {
                     "name": str(SOURCE_LABELS[source]),
-                    "data": [dimensions.get(source, {}).get(code) for code in codes],
+                    "data": [dimensions[source].get(code) for code in plotted],
                 }
-                for source in (Source.SELF, Source.SUPERIOR)
-                if dimensions.get(source)
+                for source in shown
             ],
         },
         "peers": {

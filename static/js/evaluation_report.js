@@ -16,7 +16,7 @@
   }
 
   var dimensions = data.radar.indicators;
-  if (dimensions.length >= 3 && data.radar.series.length) {
+  if (data.radar.kind === "radar" && data.radar.series.length) {
     draw("radar-chart", {
       color: palette,
       animation: false,
@@ -29,7 +29,7 @@
       }],
     });
   } else if (dimensions.length && data.radar.series.length) {
-    // A radar of one or two dimensions is a line or a point: bars say the same plainly.
+    // Too few dimensions scored by every source for a radar (the page decides).
     draw("radar-chart", {
       color: palette,
       animation: false,

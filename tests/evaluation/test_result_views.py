@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -16,13 +17,20 @@ from openpyxl import load_workbook
 from jiceng.evaluation.models import (
     Appeal,
     AppealStatus,
+    Indicator,
     OpenLink,
     Result,
     RoundState,
     RoundUnit,
+    ScoringRule,
+    SelfAssessment,
+    SelfScore,
+    SuperiorRating,
+    SuperiorScore,
 )
-from jiceng.evaluation.result_services import results_compute
+from jiceng.evaluation.result_services import results_compute, round_publish
 from jiceng.orgs.roles import Role, UnitKind
+from tests.evaluation.factories import make_scheme
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
 from tests.factories import actor_for, make_member, make_unit
 
@@ -230,3 +238,52 @@ def test_the_report_shows_the_answers_kept_out_with_a_flag(client, tree):
     body = page.content.decode()
     assert "Resident answers refused or excluded" in body
     assert re.search(r'data-testid="kept-out">[^<]*: 5</li>', body)
+
+
+@pytest.mark.parametrize("self_scores_conduct", [True, False])
+def test_the_radar_holds_only_dimensions_every_source_scored(client, tree, self_scores_conduct):
+    """ECharts draws a missing radar value at the centre, like a 0: with three dimensions scored
+    by both sources the chart is a radar; when the self-assessment leaves one out, two remain,
+    so the page asks for bars over all three, where the missing one is a gap."""
+    scheme = make_scheme(tree.district)
+    conduct = Indicator.objects.create(
+        scheme=scheme, code="conduct", name="服务作风", weight=Decimal("50"), position=3
+    )
+    Indicator.objects.create(
+        scheme=scheme,
+        parent=conduct,
+        code="meetings",
+        name="议事协商",
+        rule=ScoringRule.SCALE,
+        rule_options={"top": 5},
+        max_points=Decimal("5"),
+        position=1,
+    )
+    round_ = review_round(tree.district, [tree.community_a1])
+    unit = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
+    give_self(unit, items=3, visits=4, complaints=7)
+    give_ratings(unit, tree.street_a, [(3, 6)])
+    if self_scores_conduct:
+        SelfScore.objects.create(
+            assessment=SelfAssessment.objects.get(round_unit=unit),
+            indicator_code="meetings",
+            points=Decimal("4"),
+        )
+    for rating in SuperiorRating.objects.filter(round_unit=unit):
+        SuperiorScore.objects.create(rating=rating, indicator_code="meetings", points=Decimal(3))
+    give_answers(unit, [5, 5, 4, 4])
+    admin = actor_for(tree.people[Role.DISTRICT_ADMIN])
+    results_compute(round_=round_, actor=admin)
+    round_publish(round_=round_, actor=admin)
+
+    secretary = _client(client, tree.people[Role.BRANCH_SECRETARY])
+    page = secretary.get(reverse("report_unit", args=[_result(round_, tree.community_a1).pk]))
+    radar = page.context["chart"]["radar"]
+    names = [indicator["name"] for indicator in radar["indicators"]]
+    self_line, superior_line = (series["data"] for series in radar["series"])
+    if self_scores_conduct:
+        assert radar["kind"] == "radar" and names == ["服务意识", "群众满意", "服务作风"]
+        assert None not in self_line and None not in superior_line
+    else:
+        assert radar["kind"] == "bar" and names == ["服务意识", "群众满意", "服务作风"]
+        assert self_line[2] is None and superior_line[2] is not None
