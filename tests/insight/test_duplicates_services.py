@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from jiceng.cases.models import Status
+from jiceng.cases.models import Case, Status
 from jiceng.cases.services import (
     case_accept,
     case_dispatch,
@@ -15,6 +15,7 @@ from jiceng.cases.services import (
     case_resolve,
 )
 from jiceng.core.errors import Conflict, DomainError, NotFound
+from jiceng.core.permissions import visible
 from jiceng.insight import duplicate_services, views_duplicates
 from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, DuplicateTerm
 from jiceng.orgs.roles import Role
@@ -259,3 +260,20 @@ def test_routing_pages_need_a_sign_in(client, tree):
     for name in ("insight_triage", "insight_gazetteer"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_staff_see_the_supports_of_the_cases_they_see_only(reported, submit, tree, actors, role):
+    other = submit(area=tree.community_a2, title=TITLE, description=BODY)
+    for case in (reported, other):
+        duplicate_services.case_support_add(
+            token=duplicate_services.support_token(case.pk), identity=f"phone-{case.pk}"
+        )
+    actor = actors[role]
+    cases = set(visible(actor, Case).values_list("pk", flat=True))
+    supported = set(visible(actor, CaseSupport).values_list("case_id", flat=True))
+    assert supported == cases & {reported.pk, other.pk}
+    if role == Role.BRANCH_SECRETARY:  # 柳岸社区 sees its own request, not 桂香社区's
+        assert supported == {reported.pk}
+    if role == Role.STREET_SUPERVISOR:
+        assert supported == {reported.pk, other.pk}
