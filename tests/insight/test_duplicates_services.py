@@ -14,9 +14,12 @@ from jiceng.cases.services import (
     case_reject,
     case_resolve,
 )
+from jiceng.core.actors import SYSTEM
 from jiceng.core.errors import Conflict, DomainError, NotFound
 from jiceng.core.permissions import visible
 from jiceng.insight import duplicate_services, views_duplicates
+from jiceng.insight.hot_services import hot_issues_assign
+from jiceng.insight.models_hot import HotIssue
 from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, DuplicateTerm
 from jiceng.orgs.roles import Role
 
@@ -277,3 +280,36 @@ def test_staff_see_the_supports_of_the_cases_they_see_only(reported, submit, tre
         assert supported == {reported.pk}
     if role == Role.STREET_SUPERVISOR:
         assert supported == {reported.pk, other.pk}
+
+
+def test_panel_suggestions_and_hot_issues_count_the_same_support(
+    client, reported, submit, tree, secretary
+):
+    """Two residents pressed "me too" and one request was merged in: three people raised it."""
+    for identity in ("10.0.0.1|phone", "10.0.0.2|tablet"):
+        duplicate_services.case_support_add(
+            token=duplicate_services.support_token(reported.pk), identity=identity
+        )
+    later = submit(title="垃圾站又满了", description=BODY)
+    case_accept(case=reported, actor=secretary)
+    case_accept(case=later, actor=secretary)
+    case_merge(case=later, actor=secretary, into=reported)
+
+    assert duplicate_services.support_count(secretary, reported) == 3
+    [suggested] = duplicate_services.suggestions(
+        area=tree.community_a1, title=TITLE, description=BODY
+    )
+    assert suggested.supporters == 3
+    hot_issues_assign(actor=SYSTEM)
+    assert HotIssue.objects.get(members__case=reported).support_count == 3
+
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    shown = client.get(
+        reverse("insight_suggest"),
+        {"area": tree.community_a1.pk, "title": TITLE, "description": BODY},
+        **en,
+    ).content.decode()
+    assert "3 residents more" in shown
+    client.force_login(tree.people[Role.BRANCH_SECRETARY])
+    panel = client.get(reverse("case_detail", args=[reported.pk]), **en).content.decode()
+    assert "3 other residents said this concerns them too." in panel
