@@ -30,17 +30,17 @@ from jiceng.core.privacy import keyed_hash
 from jiceng.insight import duplicates
 from jiceng.insight.hot_support import support_counts, support_expression
 from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, DuplicateTerm
+from jiceng.insight.routing import street_path
 from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit
 
 PRUNE_BATCH = 5000  # index rows removed per transaction (setting DUPLICATES_PRUNE_BATCH)
 SUPPORT_SALT = "insight.support"
 SUPPORT_TOKEN_SECONDS = 24 * 3600
-STREET_DEPTH = 2
 
 
 def street_id_of(area_path: str) -> int | None:
-    street = lookups.unit_at_path(area_path[: OrgUnit.steplen * STREET_DEPTH])
+    street = lookups.unit_at_path(street_path(area_path))
     return street.pk if street is not None else None
 
 

@@ -26,9 +26,8 @@ from jiceng.library.models import (
     DocumentVersion,
     Visibility,
 )
+from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Capability, Role
-
-PATH_STEP = 4  # django-treebeard's default step length for OrgUnit paths
 
 
 def is_library_admin(actor: Actor) -> bool:
@@ -40,7 +39,8 @@ def is_staff(actor: Actor) -> bool:
 
 
 def _ancestor_paths(path: str) -> list[str]:
-    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+    step = OrgUnit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def document_scope_q(actor: Actor) -> Q | None:
