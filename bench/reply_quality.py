@@ -1,5 +1,5 @@
 """Reply quality over the shared replies file: the whole scoring, and the boilerplate search
-with numpy (`reuse_among`) against the same comparison in plain Python (`reuse`).
+with numpy (`reuse_among`) against the same comparison in plain Python (`plain_reuse`, here).
 
     .venv/bin/python bench/reply_quality.py [--input ../shared/data/messages-with-replies-2816.csv]
                                             [--repeats 3] [--json FILE]
@@ -13,7 +13,7 @@ times each:
   word-based relevance;
 - `reuse, numpy` and `reuse, plain Python`: the reuse similarity of every reply against all
   replies given before it, from signatures computed beforehand (not timed), with
-  `reply_quality.reuse_among` over (n, 64) arrays and with `reply_quality.reuse` over the
+  `reply_quality.reuse_among` over (n, 64) arrays and with `plain_reuse` (in `main`) over the
   fingerprints. Both must give the same values, or the script fails.
 """
 
@@ -25,7 +25,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -79,8 +79,21 @@ def main() -> None:
             for position, fp in enumerate(prints)
         ]
 
+    def plain_reuse(fp: rq.Fingerprint, previous: Sequence[rq.Fingerprint]) -> float:
+        """`reuse_among` one earlier fingerprint at a time, in plain Python: the baseline."""
+
+        def similarity(a: rq.Signature, b: rq.Signature) -> float:
+            return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+
+        best = 0.0
+        for other in previous:
+            if similarity(fp.request, other.request) >= rq.RELATED_FROM:
+                continue
+            best = max(best, similarity(fp.reply, other.reply))
+        return best
+
     def plain() -> list[float]:
-        return [rq.reuse(fp, prints[:position]) for position, fp in enumerate(prints)]
+        return [plain_reuse(fp, prints[:position]) for position, fp in enumerate(prints)]
 
     if with_numpy() != plain():
         sys.exit("numpy and plain Python disagree")

@@ -7,6 +7,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
@@ -519,6 +520,9 @@ class Notification(models.Model):
     )
     verb = models.CharField(_("what"), max_length=30)
     message = models.CharField(_("message"), max_length=300)
+    # Where a notification without a case opens (a page the recipient may see, e.g. a misconduct
+    # report for its inspectors), as a site path; empty: it opens nothing.
+    link = models.CharField(_("link"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -534,6 +538,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def url(self) -> str:
+        """The page the notification opens: its case's, else its link; "" for none."""
+        if self.case_id is not None:
+            return reverse("case_detail", args=[self.case_id])
+        return self.link
 
 
 class RateTally(models.Model):

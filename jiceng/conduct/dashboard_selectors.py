@@ -4,8 +4,9 @@ perfunctory-reply share and misconduct counts, per unit one level below, over a 
 Every figure is read for the actor (`conduct_dashboard(actor=…)`): the requests through the case
 policy, the obstruction index only where the actor may see the obstruction page, misconduct
 reports through `misconduct_selectors.misconduct_counts`. A fixed number of queries whatever the
-number of units, requests, replies or reports: the units of the subtree, one grouped count of
-requests, one of reply scores, one of reports, and the obstruction read (two queries).
+number of units, requests, replies or reports: the unit and the units one level below, one
+grouped count of requests, one of reply scores (grouped by path prefix, as the requests are), one
+of reports, and the obstruction read (two queries).
 """
 
 from __future__ import annotations
@@ -72,11 +73,6 @@ def dashboard_unit_for(*, actor: Actor, code: str | None = None) -> OrgUnit:
     return unit
 
 
-def _branch_of(path: str, unit: OrgUnit) -> str:
-    """The path of the unit one level below `unit` that `path` lies in (`unit.path` for itself)."""
-    return path[: len(unit.path) + OrgUnit.steplen]
-
-
 def conduct_dashboard(*, actor: Actor, unit: OrgUnit, period: Period) -> Dashboard:
     """The dashboard of `unit` (which the actor may see: `dashboard_unit_for`) over `period`."""
     if not may_view_dashboard(actor, unit):
@@ -94,7 +90,7 @@ def conduct_dashboard(*, actor: Actor, unit: OrgUnit, period: Period) -> Dashboa
 
     overdue: dict[str, int] = {}
     escalated: dict[str, int] = {}
-    perfunctory: dict[str, list[int]] = {}
+    perfunctory: dict[str, tuple[int, int]] = {}
     indexes: dict[int, float | None] | None = None
     if shows_cases:
         late = IS_OPEN & (Q(resolve_by__lt=now) | Q(status=Status.SUBMITTED, respond_by__lt=now))
@@ -111,12 +107,9 @@ def conduct_dashboard(*, actor: Actor, unit: OrgUnit, period: Period) -> Dashboa
             overdue[counted["branch"]] = counted["overdue"]
             escalated[counted["branch"]] = counted["escalated"]
         # Reply scores carry the replying unit; its path says which branch it belongs to.
-        paths = dict(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
-        shares = perfunctory_share(unit_ids=paths, start=start, end=end)
-        for pk, (bad, scored) in shares.items():
-            tally = perfunctory.setdefault(_branch_of(paths[pk], unit), [0, 0])
-            tally[0] += bad
-            tally[1] += scored
+        perfunctory = perfunctory_share(
+            path=unit.path, branch_length=len(unit.path) + OrgUnit.steplen, start=start, end=end
+        )
         indexes = obstruction_indexes_for(actor=actor, unit=unit, period=period)
 
     counts = misconduct_counts(actor=actor, unit=unit, start=start, end=end)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -203,8 +204,10 @@ def inspectors_to_notify(report: MisconductReport) -> list[User]:
 
 def _notify_inspectors(report: MisconductReport, verb: str, message: object) -> list[Notification]:
     """In-app and (where they have an address, after the commit) e-mail, each in their language.
-    No case is attached: the notification links nowhere the accused unit could follow."""
+    No case is attached (the accused unit could follow it): the notification opens the report's
+    page, which only the inspectors who handle it may see."""
     now = clock.now()
+    link = reverse("misconduct_detail", args=[report.pk])
     made = []
     for user in inspectors_to_notify(report):
         with translation.override(user.preferred_language):
@@ -215,7 +218,9 @@ def _notify_inspectors(report: MisconductReport, verb: str, message: object) -> 
             }
             text = (str(message) % fields)[:300]
         made.append(
-            Notification(recipient=user, case=None, verb=verb, message=text, created_at=now)
+            Notification(
+                recipient=user, case=None, verb=verb, message=text, link=link, created_at=now
+            )
         )
     return notifications_send(made)
 

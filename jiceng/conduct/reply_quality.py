@@ -26,7 +26,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -392,11 +392,6 @@ def minhash(text: str) -> Signature:
     return tuple(int(v) for v in values.min(axis=1))
 
 
-def similarity(a: Signature, b: Signature) -> float:
-    """Estimated Jaccard similarity: the share of equal positions."""
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
-
-
 @dataclass(frozen=True)
 class Fingerprint:
     """What boilerplate detection keeps of a reply: its signature and its request's."""
@@ -409,21 +404,14 @@ def fingerprint(*, title: str, body: str, reply: str) -> Fingerprint:
     return Fingerprint(reply=minhash(reply), request=minhash(f"{title} {body}"))
 
 
-def reuse(fp: Fingerprint, previous: Iterable[Fingerprint]) -> float:
-    """The highest reply similarity to an earlier reply whose request is unrelated (request
-    similarity below RELATED_FROM); 0 without one. The same matter answered twice alike
-    (a repost, a merged duplicate) is not boilerplate."""
-    best = 0.0
-    for other in previous:
-        if similarity(fp.request, other.request) >= RELATED_FROM:
-            continue
-        best = max(best, similarity(fp.reply, other.reply))
-    return best
-
-
 def reuse_among(fp: Fingerprint, replies: NDArray[np.int64], requests: NDArray[np.int64]) -> float:
-    """`reuse` over many earlier fingerprints at once: `replies` and `requests` are (n,
-    PERMUTATIONS) arrays of signatures, row i being one earlier reply and its request."""
+    """The highest reply similarity to an earlier reply whose request is unrelated (request
+    similarity below RELATED_FROM); 0 without one. The same matter answered twice alike (a
+    repost, a merged duplicate) is not boilerplate.
+
+    `replies` and `requests` are (n, PERMUTATIONS) arrays of signatures, row i being one
+    earlier reply and its request; the similarity of two signatures is the share of equal
+    positions (an estimate of the Jaccard similarity of their shingles)."""
     if replies.shape[0] == 0:
         return 0.0
     request_similarity = (requests == np.asarray(fp.request)).mean(axis=1)
@@ -510,8 +498,8 @@ def is_perfunctory(flags: Sequence[str], total_score: float) -> bool:
 def score_reply(data: ReplyInput, *, reuse_similarity: float = 0.0) -> Score:
     """Every component, the total, the flags and the perfunctory verdict of one reply.
 
-    `reuse_similarity` comes from `reuse` (or `reuse_among`) over the fingerprints of earlier
-    replies; 0 when there are none.
+    `reuse_similarity` comes from `reuse_among` over the fingerprints of earlier replies; 0
+    when there are none.
     """
     ack = is_acknowledgement_only(data.reply)
     fit = relevance(data.title, data.body, data.reply)

@@ -6,26 +6,30 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Round
+from django.db.models.functions import Round, Substr
 
 from jiceng.conduct.reply_quality_models import ReplyScore
 
 
 def perfunctory_share(
-    *, unit_ids: Iterable[int], start: datetime, end: datetime
-) -> dict[int, tuple[int, int]]:
-    """Per unit: (perfunctory replies, scored replies) among resolution replies in [start, end).
+    *, path: str, branch_length: int, start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """Per branch of the subtree at `path`: (perfunctory replies, scored replies) among resolution
+    replies in [start, end) given by a unit of the subtree. One grouped query.
 
-    Units without a scored reply in the period are absent; the caller decides what "no data" shows.
+    A branch is the first `branch_length` characters of the replying unit's path (the path of the
+    unit one level below when `branch_length` is `len(path) + OrgUnit.steplen`). Branches without
+    a scored reply in the period are absent; the caller decides what "no data" shows.
     """
     rows = (
         ReplyScore.objects.filter(
-            unit_id__in=list(unit_ids), replied_at__gte=start, replied_at__lt=end
+            unit__path__startswith=path, replied_at__gte=start, replied_at__lt=end
         )
-        .values("unit_id")
+        .order_by()
+        .values(branch=Substr("unit__path", 1, branch_length))
         .annotate(scored=Count("id"), perfunctory=Count("id", filter=Q(perfunctory=True)))
     )
-    return {row["unit_id"]: (row["perfunctory"], row["scored"]) for row in rows}
+    return {row["branch"]: (row["perfunctory"], row["scored"]) for row in rows}
 
 
 def reply_quality_by_unit(

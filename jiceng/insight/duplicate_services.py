@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from jiceng.cases.models import FINAL_STATUSES, OPEN_STATUSES, Case
@@ -29,18 +28,19 @@ from jiceng.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jiceng.core.permissions import visible
 from jiceng.core.privacy import keyed_hash
 from jiceng.insight import duplicates
+from jiceng.insight.hot_support import support_counts, support_expression
 from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, DuplicateTerm
+from jiceng.insight.routing import street_path
 from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit
 
 PRUNE_BATCH = 5000  # index rows removed per transaction (setting DUPLICATES_PRUNE_BATCH)
 SUPPORT_SALT = "insight.support"
 SUPPORT_TOKEN_SECONDS = 24 * 3600
-STREET_DEPTH = 2
 
 
 def street_id_of(area_path: str) -> int | None:
-    street = lookups.unit_at_path(area_path[: OrgUnit.steplen * STREET_DEPTH])
+    street = lookups.unit_at_path(street_path(area_path))
     return street.pk if street is not None else None
 
 
@@ -248,7 +248,7 @@ def suggestions(*, area: OrgUnit, title: str, description: str) -> list[Suggesti
             "category__name_en",
             "area__name",
         )
-        .annotate(supporters=Count("supports"))
+        .annotate(supporters=support_expression())
     }
     return [
         Suggestion(
@@ -341,4 +341,5 @@ def case_is_recent(case: Case) -> bool:
 
 
 def support_count(actor: Actor, case: Case) -> int:
-    return visible(actor, CaseSupport).filter(case=case).count()
+    """The support of `case` (`hot_support`) when the actor may see it, else 0."""
+    return support_counts([case.pk], cases=visible(actor, Case)).get(case.pk, 0)

@@ -42,6 +42,7 @@ from jiceng.insight.models_hot import (
     HotTermStat,
     IssueOfMonth,
 )
+from jiceng.insight.routing import street_path
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Capability, UnitKind
 
@@ -55,11 +56,6 @@ ADOPT_DAYS = 30  # an adopted issue's rectification is due this many days after 
 
 def _steplen() -> int:
     return int(OrgUnit.steplen)
-
-
-def street_path(area_path: str) -> str:
-    """The street (or township) above an area, by its tree path; the district if above that."""
-    return area_path[: 2 * _steplen()]
 
 
 def community_path(area_path: str) -> str:

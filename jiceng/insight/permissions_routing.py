@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from jiceng.cases.models import Case
 from jiceng.cases.permissions import reads_cases
 from jiceng.core.actors import Actor
-from jiceng.core.permissions import ModelPolicy, register
+from jiceng.core.permissions import ModelPolicy, register, visible
 from jiceng.insight.models_routing import CaseSupport, GazetteerEntry
 from jiceng.orgs.roles import Capability
 
@@ -55,14 +56,8 @@ class CaseSupportPolicy(ModelPolicy[CaseSupport]):
     """Staff who see a case see how many residents backed it; nobody sees who."""
 
     def scope(self, actor: Actor, queryset: QuerySet[CaseSupport]) -> QuerySet[CaseSupport]:
-        if actor.system:
-            return queryset
-        unit = actor.unit
-        if unit is None or not reads_cases(actor):
-            return queryset.none()
-        return queryset.filter(case__current_path__startswith=unit.path) | queryset.filter(
-            case__area_path__startswith=unit.path
-        )
+        # The case policy is the one rule of who sees a case; supports follow their case.
+        return queryset.filter(case__in=visible(actor, Case).values("pk"))
 
     def can(self, actor: Actor, action: str, obj: CaseSupport | None = None) -> bool:
         if action == "add":

@@ -1,4 +1,4 @@
-"""Where a free-text address is: a pure matcher over the gazetteer (no ORM here).
+"""Where a free-text address is: a pure matcher over the gazetteer (no queries here).
 
 The address is normalised (full-width to half-width, spaces and punctuation dropped, Chinese
 numerals before 号/幢/栋/楼/单元 turned into digits), then every place name (and alias) it
@@ -20,7 +20,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-STEPLEN = 4  # OrgUnit.steplen: a community's path has 3 steps
+from jiceng.orgs.models import OrgUnit
+
+STREET_DEPTH = 2  # a street's (or township's) path has 2 steps
 COMMUNITY_DEPTH = 3
 CONFIDENCE_THRESHOLD = 0.6
 
@@ -96,7 +98,7 @@ class Gazetteer:
 
     def __post_init__(self) -> None:
         self.mapped_streets = frozenset(
-            place.unit_path[: STEPLEN * 2] for place in self.places if place.entry_id is not None
+            street_path(place.unit_path) for place in self.places if place.entry_id is not None
         )
         for place in self.places:
             for name in {normalise_address(name) for name in place.names}:
@@ -144,21 +146,29 @@ class Match:
     in_chosen_line: bool
 
 
+def street_path(path: str) -> str:
+    """The path of the street (or township) a unit's path lies in; the path itself for a street
+    or the district."""
+    return path[: OrgUnit.steplen * STREET_DEPTH]
+
+
 def _community(path: str) -> str:
-    return path[: STEPLEN * COMMUNITY_DEPTH]
+    return path[: OrgUnit.steplen * COMMUNITY_DEPTH]
 
 
 def _common_path(paths: Sequence[str]) -> str:
     shortest = min(len(path) for path in paths)
     end = 0
-    while end + STEPLEN <= shortest and len({p[: end + STEPLEN] for p in paths}) == 1:
-        end += STEPLEN
+    step = OrgUnit.steplen
+    while end + step <= shortest and len({p[: end + step] for p in paths}) == 1:
+        end += step
     return paths[0][:end]
 
 
 def _in_line(path: str, chosen_path: str) -> bool:
     """Whether a unit lies in the chosen one's line: the same community, or above or below."""
-    if len(path) >= STEPLEN * COMMUNITY_DEPTH and len(chosen_path) >= STEPLEN * COMMUNITY_DEPTH:
+    community = OrgUnit.steplen * COMMUNITY_DEPTH
+    if len(path) >= community and len(chosen_path) >= community:
         return _community(path) == _community(chosen_path)
     return path.startswith(chosen_path) or chosen_path.startswith(path)
 
@@ -189,7 +199,7 @@ def match_address(gazetteer: Gazetteer, address: str, *, chosen_path: str = "") 
         # Equal evidence for several units (an estate's grids, when no building is named):
         # their common unit, if it is a community or below.
         common = _common_path([path, *tied])
-        if len(common) >= STEPLEN * COMMUNITY_DEPTH:
+        if len(common) >= OrgUnit.steplen * COMMUNITY_DEPTH:
             path, unit_id = common, None
     in_line = bool(chosen_path) and _in_line(path, chosen_path)
     if in_line:

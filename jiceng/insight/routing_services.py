@@ -23,6 +23,7 @@ from jiceng.core.permissions import require, visible
 from jiceng.core.process_cache import ProcessCache
 from jiceng.insight import routing
 from jiceng.insight.models_routing import CaseRouting, GazetteerEntry, PlaceKind, RoutingMethod
+from jiceng.insight.routing import STREET_DEPTH, street_path
 from jiceng.orgs import lookups
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import UnitKind
@@ -30,7 +31,6 @@ from jiceng.orgs.roles import UnitKind
 if TYPE_CHECKING:
     from jiceng.insight.duplicate_services import Postings
 
-STREET_DEPTH = 2
 # Channels where the resident places the request themselves: the address may move it. Staff
 # entering a call chose the community knowingly; a conflict is only flagged for them.
 RESIDENT_CHANNELS = (Channel.WEB, Channel.OPEN311)
@@ -67,7 +67,7 @@ gazetteer_cache: ProcessCache[routing.Gazetteer] = ProcessCache(
 def _street_of(unit: OrgUnit) -> OrgUnit:
     if unit.depth <= STREET_DEPTH:
         return unit
-    street = lookups.unit_at_path(unit.path[: OrgUnit.steplen * STREET_DEPTH])
+    street = lookups.unit_at_path(street_path(unit.path))
     assert street is not None
     return street
 
@@ -104,7 +104,7 @@ def place_case(
     )
     match = None
     gazetteer = gazetteer_cache.get()
-    mapped = area.path[: OrgUnit.steplen * STREET_DEPTH] in gazetteer.mapped_streets
+    mapped = street_path(area.path) in gazetteer.mapped_streets
     if address.strip():
         match = routing.match_address(gazetteer, address, chosen_path=area.path)
     matched = _unit_of(match) if match is not None else None
@@ -133,7 +133,7 @@ def place_case(
         result.needs_routing = True
         if unit.depth > STREET_DEPTH:
             unit = _street_of(area)
-    result.street_path = _street_of(area).path
+    result.street_path = street_path(area.path)
     return Placement(area=area, unit=unit, routing=result)
 
 
@@ -176,7 +176,7 @@ def triage_queue(actor: Actor) -> QuerySet[Case]:
     if unit is None or unit.depth > STREET_DEPTH:
         return Case.objects.none()
     street_paths = CaseRouting.objects.filter(
-        needs_routing=True, street_path__startswith=unit.path[: OrgUnit.steplen * STREET_DEPTH]
+        needs_routing=True, street_path__startswith=street_path(unit.path)
     )
     queryset = cases_visible(actor).filter(
         pk__in=street_paths.values("case_id"), status__in=OPEN_STATUSES, current_unit__depth=2

@@ -3,7 +3,8 @@
 - Everybody (no account): published public documents, partial view; may file a dispute.
 - Staff: published public and staff-wide documents, unit-only documents of their unit's line
   (the unit, its subtree and the units above it), and every state of documents of their own
-  subtree (to edit them); full text and downloads; upload, edit, cite.
+  subtree (to edit them); full text and downloads; upload, edit, cite; staff who may handle a
+  case (see it, with the case-handling capability) make it cite documents.
 - District administrators: everything, including hidden and taken-down documents; review
   submissions and decide disputes.
 - Documents hidden by a dispute or taken down exist for nobody else (404).
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from jiceng.cases.models import Case
 from jiceng.core.actors import Actor
-from jiceng.core.permissions import ModelPolicy, register
+from jiceng.core.permissions import ModelPolicy, register, visible
 from jiceng.library.models import (
     Attachment,
     CaseCitation,
@@ -24,9 +26,8 @@ from jiceng.library.models import (
     DocumentVersion,
     Visibility,
 )
-from jiceng.orgs.roles import Role
-
-PATH_STEP = 4  # django-treebeard's default step length for OrgUnit paths
+from jiceng.orgs.models import OrgUnit
+from jiceng.orgs.roles import Capability, Role
 
 
 def is_library_admin(actor: Actor) -> bool:
@@ -38,7 +39,8 @@ def is_staff(actor: Actor) -> bool:
 
 
 def _ancestor_paths(path: str) -> list[str]:
-    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+    step = OrgUnit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def document_scope_q(actor: Actor) -> Q | None:
@@ -140,5 +142,18 @@ class CaseCitationPolicy(ModelPolicy[CaseCitation]):
         q = document_scope_q(actor)
         return queryset if q is None else queryset.filter(document__in=Document.objects.filter(q))
 
+    """Staff see the citations of documents they see; staff who may handle a case (see it and
+    hold the case-handling capability) make it cite a document (docs/LIBRARY.md)."""
+
     def can(self, actor: Actor, action: str, obj: CaseCitation | None = None) -> bool:
-        return is_staff(actor) or actor.system
+        if actor.system:
+            return True
+        if not is_staff(actor):
+            return False
+        if action == "view":
+            return True
+        if action == "add":
+            if not actor.has_capability(Capability.CASE_HANDLE):
+                return False
+            return obj is None or visible(actor, Case).filter(pk=obj.case_id).exists()
+        return False

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from jiceng.core import clock
 from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
-from jiceng.core.errors import Conflict, DomainError, Forbidden
+from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
 from jiceng.library.extract import extract
 from jiceng.library.models import (
@@ -35,7 +35,6 @@ from jiceng.library.models import (
     VersionStatus,
     Visibility,
 )
-from jiceng.library.permissions import is_library_admin, is_staff
 from jiceng.library.search import index_text
 
 if TYPE_CHECKING:
@@ -478,9 +477,8 @@ def dispute_decide(*, actor: Actor, dispute: Dispute, decision: str, reason: str
 def case_citation_add(
     *, actor: Actor, case: Case, document: Document, note: str = ""
 ) -> CaseCitation:
-    """A case cites a library document (the case is already one the actor may see)."""
-    if not is_staff(actor) and not is_library_admin(actor):
-        raise Forbidden()
+    """A case cites a library document; the actor must be staff who may handle the case."""
+    require(actor, "add", CaseCitation, CaseCitation(case=case, document=document))
     with transaction.atomic():
         citation, created = CaseCitation.objects.get_or_create(
             case=case, document=document, defaults={"note": note[:300], "created_by": actor.user}

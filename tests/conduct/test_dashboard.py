@@ -347,5 +347,5 @@ def test_queries_do_not_grow_with_units_cases_replies_or_reports(tree, world, ro
 def test_query_budget(tree, world, django_assert_max_num_queries):
     client = _client(tree.people[Role.DISTRICT_ADMIN])
     client.get(_url(), **EN)
-    with django_assert_max_num_queries(12):  # 11: session, user, posts, 7 reads, unread count
+    with django_assert_max_num_queries(10):  # session, user, posts, 6 reads, unread count
         assert client.get(_url(), **EN).status_code == 200

@@ -168,3 +168,20 @@ def test_a_failed_report_announces_nothing(tree, inspector):
         )
     assert not MisconductReport.objects.exists()
     assert not Notification.objects.exists()
+
+
+def test_the_notification_opens_the_report_for_its_inspector_only(tree, inspector):
+    report, _code = _file(tree)
+    [notification] = Notification.objects.all()
+    page = reverse("misconduct_detail", args=[report.pk])
+    assert notification.link == page and notification.url == page
+    client = Client()
+    client.force_login(inspector)
+    listed = client.get(reverse("notifications")).content.decode()
+    assert f'<a href="{page}">{notification.message}</a>' in listed
+    assert client.get(page).status_code == 200
+    # Nobody else is notified, and the page stays closed to the unit concerned.
+    secretary = Client()
+    secretary.force_login(tree.people[Role.BRANCH_SECRETARY])
+    assert page not in secretary.get(reverse("notifications")).content.decode()
+    assert secretary.get(page).status_code == 404

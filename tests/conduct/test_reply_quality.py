@@ -136,18 +136,29 @@ def test_jaccard_by_hand():
     assert rq.jaccard(set(), set()) == 1.0
 
 
+def _similarity(a: rq.Signature, b: rq.Signature) -> float:
+    """The share of equal positions, as reuse_among compares signatures."""
+    return float((np.asarray(a) == np.asarray(b)).mean())
+
+
 def test_minhash_estimates_jaccard():
     a = "路灯已经修好了，请放心出行。" * 3
-    assert rq.similarity(rq.minhash(a), rq.minhash(a)) == 1.0
+    assert _similarity(rq.minhash(a), rq.minhash(a)) == 1.0
     # Numbers and the addressee do not make two copies of a template different.
     assert rq.minhash("网友“UU0081”：2019年5月9日已修好") == rq.minhash(
         "网友“UU0099”：2020年1月2日已修好"
     )
-    far = rq.similarity(rq.minhash("小区路灯坏了一个月"), rq.minhash("学校门口交通拥堵严重"))
+    far = _similarity(rq.minhash("小区路灯坏了一个月"), rq.minhash("学校门口交通拥堵严重"))
     assert far < 0.2
 
 
 TEMPLATE = "目前正在编制轨道交通线网规划，对于您的意见和建议，将充分论证研究。感谢您的支持！"
+
+
+def _arrays(fingerprints: list[rq.Fingerprint]) -> tuple[np.ndarray, np.ndarray]:
+    replies = np.array([fp.reply for fp in fingerprints], dtype=np.int64)
+    requests = np.array([fp.request for fp in fingerprints], dtype=np.int64)
+    return replies, requests
 
 
 def test_reuse_counts_only_unrelated_requests():
@@ -158,26 +169,25 @@ def test_reuse_counts_only_unrelated_requests():
     same_matter = rq.fingerprint(
         title="地铁二号线延伸", body="希望地铁二号线向西延伸到梅溪湖", reply=TEMPLATE
     )
-    assert rq.reuse(unrelated, [earlier]) == 1.0
-    assert rq.reuse(same_matter, [earlier]) == 0.0
-    assert rq.reuse(unrelated, []) == 0.0
+    replies, requests = _arrays([earlier])
+    assert rq.reuse_among(unrelated, replies, requests) == 1.0
+    assert rq.reuse_among(same_matter, replies, requests) == 0.0
+    assert rq.reuse_among(unrelated, replies[:0], requests[:0]) == 0.0
 
 
-def test_reuse_among_agrees_with_reuse():
+def test_reuse_among_takes_the_most_similar_unrelated_reply():
     earlier = [
         rq.fingerprint(title="地铁二号线延伸", body="希望地铁延伸到梅溪湖", reply=TEMPLATE),
         rq.fingerprint(title="路灯", body="小区路灯坏了", reply=GOOD),
         rq.fingerprint(title="公交站名更改", body="建议将白竹坡路口站改名", reply=GOOD),
     ]
-    replies = np.array([fp.reply for fp in earlier], dtype=np.int64)
-    requests = np.array([fp.request for fp in earlier], dtype=np.int64)
-    for probe in (
-        rq.fingerprint(title="公交站名更改", body="建议将白竹坡路口站改名", reply=TEMPLATE),
-        rq.fingerprint(title="路灯", body="小区路灯坏了", reply=GOOD),
-        rq.fingerprint(title="噪音", body="夜宵摊噪音", reply="已处理"),
-    ):
-        assert rq.reuse_among(probe, replies, requests) == rq.reuse(probe, earlier)
-    assert rq.reuse_among(earlier[0], replies[:0], requests[:0]) == 0.0
+    replies, requests = _arrays(earlier)
+    # The same reply to the same matter (row 1) does not count; to another matter (row 2) does.
+    street_light = rq.fingerprint(title="路灯", body="小区路灯坏了", reply=GOOD)
+    assert rq.reuse_among(street_light, replies, requests) == 1.0
+    assert rq.reuse_among(street_light, replies[:2], requests[:2]) < 0.2
+    noise = rq.fingerprint(title="噪音", body="夜宵摊噪音", reply="已处理")
+    assert rq.reuse_among(noise, replies, requests) < 0.2
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from jiceng.cases.models import Status
+from jiceng.cases.models import Case, Status
 from jiceng.cases.services import (
     case_accept,
     case_dispatch,
@@ -14,8 +14,12 @@ from jiceng.cases.services import (
     case_reject,
     case_resolve,
 )
+from jiceng.core.actors import SYSTEM
 from jiceng.core.errors import Conflict, DomainError, NotFound
+from jiceng.core.permissions import visible
 from jiceng.insight import duplicate_services, views_duplicates
+from jiceng.insight.hot_services import hot_issues_assign
+from jiceng.insight.models_hot import HotIssue
 from jiceng.insight.models_routing import CaseSupport, DuplicateSignature, DuplicateTerm
 from jiceng.orgs.roles import Role
 
@@ -259,3 +263,53 @@ def test_routing_pages_need_a_sign_in(client, tree):
     for name in ("insight_triage", "insight_gazetteer"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_staff_see_the_supports_of_the_cases_they_see_only(reported, submit, tree, actors, role):
+    other = submit(area=tree.community_a2, title=TITLE, description=BODY)
+    for case in (reported, other):
+        duplicate_services.case_support_add(
+            token=duplicate_services.support_token(case.pk), identity=f"phone-{case.pk}"
+        )
+    actor = actors[role]
+    cases = set(visible(actor, Case).values_list("pk", flat=True))
+    supported = set(visible(actor, CaseSupport).values_list("case_id", flat=True))
+    assert supported == cases & {reported.pk, other.pk}
+    if role == Role.BRANCH_SECRETARY:  # 柳岸社区 sees its own request, not 桂香社区's
+        assert supported == {reported.pk}
+    if role == Role.STREET_SUPERVISOR:
+        assert supported == {reported.pk, other.pk}
+
+
+def test_panel_suggestions_and_hot_issues_count_the_same_support(
+    client, reported, submit, tree, secretary
+):
+    """Two residents pressed "me too" and one request was merged in: three people raised it."""
+    for identity in ("10.0.0.1|phone", "10.0.0.2|tablet"):
+        duplicate_services.case_support_add(
+            token=duplicate_services.support_token(reported.pk), identity=identity
+        )
+    later = submit(title="垃圾站又满了", description=BODY)
+    case_accept(case=reported, actor=secretary)
+    case_accept(case=later, actor=secretary)
+    case_merge(case=later, actor=secretary, into=reported)
+
+    assert duplicate_services.support_count(secretary, reported) == 3
+    [suggested] = duplicate_services.suggestions(
+        area=tree.community_a1, title=TITLE, description=BODY
+    )
+    assert suggested.supporters == 3
+    hot_issues_assign(actor=SYSTEM)
+    assert HotIssue.objects.get(members__case=reported).support_count == 3
+
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    shown = client.get(
+        reverse("insight_suggest"),
+        {"area": tree.community_a1.pk, "title": TITLE, "description": BODY},
+        **en,
+    ).content.decode()
+    assert "3 residents more" in shown
+    client.force_login(tree.people[Role.BRANCH_SECRETARY])
+    panel = client.get(reverse("case_detail", args=[reported.pk]), **en).content.decode()
+    assert "3 other residents said this concerns them too." in panel

@@ -12,6 +12,7 @@ from jiceng.insight.routing import (
     normalise_address,
     parse_range,
     place_score,
+    street_path,
 )
 
 STREET = "00010001"
@@ -143,3 +144,11 @@ def test_place_score_by_kind():
 
 def test_mapped_streets_are_those_with_entries_of_their_own():
     assert GAZETTEER.mapped_streets == {STREET, "00010002"}
+
+
+@pytest.mark.parametrize(
+    "path, street",
+    [(A1_GRID1, STREET), (A1, STREET), (STREET, STREET), ("0001", "0001"), ("", "")],
+)
+def test_the_street_of_a_path(path, street):
+    assert street_path(path) == street

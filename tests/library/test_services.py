@@ -12,6 +12,7 @@ from jiceng.core.models import AuditEntry
 from jiceng.library import selectors
 from jiceng.library.models import (
     Attachment,
+    CaseCitation,
     Dispute,
     Document,
     DocumentStatus,
@@ -21,6 +22,7 @@ from jiceng.library.models import (
 from jiceng.library.services import (
     DocumentFields,
     UploadedAttachment,
+    case_citation_add,
     citation_add,
     dispute_decide,
     dispute_file,
@@ -317,3 +319,52 @@ def test_attachments_of_a_pending_edit_wait_for_its_review(staff, admin):
     document.refresh_from_db()
     assert [a.filename for a in selectors.attachments_of(staff, document)] == ["new.txt"]
     assert found(ANONYMOUS, "独特说法") == ["已发布"]
+
+
+@pytest.fixture
+def rubbish_case(tree):
+    from jiceng.cases.models import Category, Channel
+    from jiceng.cases.services import case_submit
+
+    return case_submit(
+        actor=ANONYMOUS,
+        category=Category.objects.get(code="rubbish"),
+        area=tree.community_a1,
+        title="小区垃圾站满溢",
+        description="柳岸路88号小区垃圾站已经三天没有清运。",
+        channel=Channel.WEB,
+    )
+
+
+@pytest.mark.parametrize(
+    "role, cites",
+    [
+        (Role.COMMUNITY_STAFF, True),
+        (Role.BRANCH_SECRETARY, True),
+        (Role.STREET_SUPERVISOR, True),
+        (Role.DISTRICT_ADMIN, True),
+        # Staff, but they may not handle (or even see) requests: both former checks let them.
+        (Role.DISCIPLINE_INSPECTOR, False),
+        (Role.SYSTEM_ADMIN, False),
+        (Role.GRID_WORKER, False),  # the request is held by the community above the grid
+    ],
+)
+def test_staff_who_may_handle_the_case_cite_documents_from_it(tree, rubbish_case, role, cites):
+    document = published("可引用的文章", "正文")
+    actor = actor_for(tree.people[role])
+    if cites:
+        citation = case_citation_add(actor=actor, case=rubbish_case, document=document)
+        assert citation.case == rubbish_case and citation.document == document
+    else:
+        with pytest.raises(Forbidden):
+            case_citation_add(actor=actor, case=rubbish_case, document=document)
+        assert not CaseCitation.objects.exists()
+
+
+def test_staff_of_another_street_cannot_make_the_case_cite(tree, rubbish_case):
+    other = actor_for(make_member(tree.community_b1, Role.BRANCH_SECRETARY))
+    with pytest.raises(Forbidden):
+        case_citation_add(
+            actor=other, case=rubbish_case, document=published("可引用的文章", "正文")
+        )
+    assert case_citation_add(actor=SYSTEM, case=rubbish_case, document=Document.objects.get())
