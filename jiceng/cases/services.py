@@ -243,11 +243,12 @@ def case_prepare(
         raise Forbidden(_("Only staff enter requests on behalf of residents."))
     if channel not in Channel.values:
         raise DomainError(_("Choose a valid channel."), field="channel")
-    category_source = "person"
+    category_source, prediction = "person", None
     if category is None:  # the resident left it to the classifier (insight, docs/INSIGHT.md)
         from jiceng.insight.classifier_services import category_for_intake
 
-        category, category_source = category_for_intake(title=title, description=description)
+        chosen = category_for_intake(title=title, description=description)
+        category, category_source, prediction = chosen.category, chosen.source, chosen.prediction
     if category.is_group or not category.is_active:
         raise DomainError(_("Choose a specific, active category."), field="category")
     if area.kind not in RESIDENT_AREA_KINDS or not area.is_active:
@@ -299,6 +300,7 @@ def case_prepare(
     )
     validate_fields(case, exclude=["category", "area", "current_unit", "entered_by"])
     case.category_source = category_source  # type: ignore[attr-defined]
+    case.intake_prediction = prediction  # type: ignore[attr-defined]
     submission = Submission(
         actor=actor,
         case=case,

@@ -143,51 +143,98 @@ def fallback_category() -> Category | None:
     return leaf_category_by_code(settings.CLASSIFIER_FALLBACK_CATEGORY)
 
 
-def category_for_intake(*, title: str, description: str) -> tuple[Category, str]:
-    """The category of a request that came in without one, and who chose it (PredictionSource).
+@dataclass(frozen=True)
+class IntakeCategory:
+    category: Category
+    source: str  # PredictionSource: who chose the category
+    prediction: Prediction | None  # kept for the job that records it (no second prediction)
+
+
+def category_for_intake(*, title: str, description: str) -> IntakeCategory:
+    """The category of a request that came in without one, and who chose it.
 
     Above the confidence threshold the prediction is taken; below it the request gets the
     fallback category and staff see the suggestions on the case page.
     """
     prediction = predict(title=title, description=description)
     if prediction is not None and prediction.best.confidence >= settings.CLASSIFIER_THRESHOLD:
-        return prediction.best.category, PredictionSource.AUTO
+        return IntakeCategory(prediction.best.category, PredictionSource.AUTO, prediction)
     fallback = fallback_category()
     if fallback is None:
         raise DomainError(_("Choose what the request is about."), field="category")
-    return fallback, PredictionSource.FALLBACK
+    return IntakeCategory(fallback, PredictionSource.FALLBACK, prediction)
+
+
+# A prediction as the job's JSON arguments carry it: model id and [category id, confidence]s.
+KnownPrediction = dict[str, Any]
+
+
+def _as_known(prediction: Prediction) -> KnownPrediction:
+    return {
+        "model": prediction.model_id,
+        "suggestions": [[s.category.pk, s.confidence] for s in prediction.suggestions],
+    }
 
 
 def classify_after_commit(cases: Sequence[Case]) -> None:
     """Called by intake inside its transaction: once the cases are stored, a job records their
     predictions. Only a callback is registered here (intake holds the write lock); whether a
-    model is active is asked after the commit, and nothing is queued when none is.
+    model is active is asked after the commit, and nothing is queued when none is. Predictions
+    made at intake (the resident left the category open) travel with the job.
     """
-    sources = {
-        case.pk: getattr(case, "category_source", PredictionSource.PERSON)
-        for case in cases
-        if case.pk is not None
-    }
+    sources: dict[int, str] = {}
+    known: dict[int, KnownPrediction] = {}
+    for case in cases:
+        if case.pk is None:
+            continue
+        sources[case.pk] = getattr(case, "category_source", PredictionSource.PERSON)
+        prediction = getattr(case, "intake_prediction", None)
+        if prediction is not None:
+            known[case.pk] = _as_known(prediction)
     if sources:
-        transaction.on_commit(lambda: _queue_predictions(sources))
+        transaction.on_commit(lambda: _queue_predictions(sources, known))
 
 
-def _queue_predictions(sources: dict[int, str]) -> None:
-    if active_classifier().classifier is None:
+def _queue_predictions(sources: dict[int, str], known: dict[int, KnownPrediction]) -> None:
+    if active_classifier().classifier is None and not known:
         return
     from jiceng.insight.tasks_classifier import record_predictions
 
-    record_predictions(sources)
+    record_predictions(sources, known)
 
 
-def predictions_record(sources: dict[int, str]) -> int:
+def predictions_record(
+    sources: dict[int, str], known: dict[int, KnownPrediction] | None = None
+) -> int:
     """Store the best categories of these cases (case id → who chose its category); returns
-    how many were stored. Cases that have a prediction already keep it."""
+    how many were stored. `known` holds predictions made at intake, stored as they are; the
+    other cases are predicted now. Cases that have a prediction already keep it."""
+    known = known or {}
     done = set(
         CategoryPrediction.objects.filter(case_id__in=sources).values_list("case_id", flat=True)
     )
+    now = clock.now()
     rows = []
-    for case in Case.objects.filter(pk__in=set(sources) - done).only("pk", "title", "description"):
+    for case_id, plain in known.items():
+        if case_id in done or case_id not in sources:
+            continue
+        (best, confidence), *_rest = plain["suggestions"]
+        rows.append(
+            CategoryPrediction(
+                case_id=case_id,
+                model_id=plain["model"],
+                suggestions=[
+                    {"category": category, "confidence": value}
+                    for category, value in plain["suggestions"]
+                ],
+                category_id=best,
+                confidence=confidence,
+                source=sources[case_id],
+                created_at=now,
+            )
+        )
+    to_predict = set(sources) - done - set(known)
+    for case in Case.objects.filter(pk__in=to_predict).only("pk", "title", "description"):
         prediction = predict(title=case.title, description=case.description)
         if prediction is None:
             continue
@@ -202,7 +249,7 @@ def predictions_record(sources: dict[int, str]) -> int:
                 category=prediction.best.category,
                 confidence=prediction.best.confidence,
                 source=sources[case.pk],
-                created_at=clock.now(),
+                created_at=now,
             )
         )
     CategoryPrediction.objects.bulk_create(rows, ignore_conflicts=True)

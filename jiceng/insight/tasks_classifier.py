@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from huey.contrib.djhuey import db_task
 
@@ -13,11 +14,17 @@ logger = logging.getLogger(__name__)
 
 
 @db_task()
-def record_predictions(sources: dict[int, str]) -> int:
-    """Store the best categories of newly stored requests (keys arrive as strings from JSON)."""
+def record_predictions(
+    sources: dict[int, str], known: dict[int, dict[str, Any]] | None = None
+) -> int:
+    """Store the best categories of newly stored requests, with the predictions made at intake
+    (`known`); keys arrive as strings from JSON."""
     from jiceng.insight.classifier_services import predictions_record
 
-    return predictions_record({int(pk): source for pk, source in sources.items()})
+    return predictions_record(
+        {int(pk): source for pk, source in sources.items()},
+        {int(pk): plain for pk, plain in (known or {}).items()},
+    )
 
 
 @db_task()

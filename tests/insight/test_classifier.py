@@ -281,6 +281,27 @@ class TestIntake:
         suggested = [s.category.code for s in services.suggestions_of(prediction)]
         assert suggested[0] == "lift" and len(suggested) == 3
 
+    def test_the_prediction_made_at_intake_is_the_one_recorded(
+        self, tree, settings, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        """The job stores what intake predicted instead of predicting the same text again."""
+        trained(tree.community_a1)
+        settings.CLASSIFIER_THRESHOLD = 0.0
+        calls = []
+        real_predict = services.predict
+
+        def counted(**text):
+            calls.append(text)
+            return real_predict(**text)
+
+        monkeypatch.setattr(services, "predict", counted)
+        case = _submit_without_category(tree, django_capture_on_commit_callbacks)
+        assert len(calls) == 1
+        prediction = CategoryPrediction.objects.get(case=case)
+        assert prediction.source == PredictionSource.AUTO
+        assert prediction.category == case.category and len(prediction.suggestions) == 3
+        assert prediction.confidence == prediction.suggestions[0]["confidence"]
+
     def test_a_chosen_category_is_kept_and_still_predicted(
         self, tree, django_capture_on_commit_callbacks
     ):
