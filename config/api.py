@@ -32,6 +32,16 @@ class ApiKeyAuth(APIKeyHeader):
         return api_key
 
 
+class AnonymousReader:
+    """Nobody signed in and no key sent: reads what the public may read (`request.actor` is
+    the anonymous actor). A key that was sent and refused still gets a 401."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.headers.get(ApiKeyAuth.param_name):
+            return None
+        return "anonymous"
+
+
 class StaffSessionAuth(SessionAuth):
     """The signed-in staff member's session (CSRF-checked for writes)."""
 
@@ -134,3 +144,7 @@ def _http_error(request: HttpRequest, exc: NinjaHttpError) -> HttpResponse:
 
 api.add_router("", "jiceng.orgs.api.router")
 api.add_router("", "jiceng.cases.api.router")
+# The library is also read by the public: its routes take an anonymous caller too.
+api.add_router(
+    "", "jiceng.library.api.router", auth=[ApiKeyAuth(), StaffSessionAuth(), AnonymousReader()]
+)
