@@ -26,7 +26,7 @@ from jiceng.core.permissions import access_object, visible
 LIST_RELATED = ("category", "current_unit", "area")
 # What the case tables (templates/cases/_case_table.html, _status.html) show of a case and its
 # related rows: loading every column, the 4,000-character description included, cost more than
-# the query on the list pages.
+# the query on the list pages. The codes are what the JSON API's case rows name them by.
 LIST_COLUMNS = (
     "tracking_code",
     "title",
@@ -37,9 +37,12 @@ LIST_COLUMNS = (
     "resolve_by",
     "accepted_at",
     "resolved_at",
+    "category__code",
     "category__name",
     "category__name_en",
+    "current_unit__code",
     "current_unit__name",
+    "area__code",
     "area__name",
 )
 # A text search (not a tracking code) without dates looks at the requests of this many days.
