@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from jiceng.core.actors import Actor
-from jiceng.core.permissions import access_object, visible
+from jiceng.core.permissions import access_object, can, visible
 from jiceng.library.models import (
     Attachment,
     Dispute,
@@ -208,11 +208,13 @@ def library_search(
     else:
         rows = _ranked_page(queryset, parsed, start, PAGE_SIZE + 1)
     words = parsed.highlight_words()
+    # A snippet comes from what the actor may read: the public reads the first part only.
+    limit = None if can(actor, "read_full", Document) else preview_chars()
     hits = [
         SearchHit(
             document=document,
             title_html=highlight(document.title, words),
-            snippet_html=highlight(_plain(document.body), words, length=120),
+            snippet_html=highlight(_plain(document.body[:limit]), words, length=120),
         )
         for document in rows[:PAGE_SIZE]
     ]

@@ -262,3 +262,18 @@ def test_candidates_the_reader_may_not_see_are_skipped_slice_by_slice(tree, monk
     pages = [library_search(actor=ANONYMOUS, query="窗口词", page=n) for n in (1, 2, 3)]
     assert [page.hits[0].document.title for page in pages] == expected
     assert [page.has_next for page in pages] == [True, True, False]
+
+
+@pytest.mark.django_db
+def test_the_public_snippet_comes_from_the_part_the_public_may_read(settings):
+    """Search still finds a word beyond the preview, but shows the public no text past it;
+    staff, who read the whole document, see the passage around the word."""
+    settings.LIBRARY_PREVIEW_CHARS = 40
+    published("网格化管理的做法", "开头介绍社区情况。" * 10 + "后文才写到议事协商的具体做法。")
+    public = library_search(actor=ANONYMOUS, query="议事协商").hits
+    assert [hit.document.title for hit in public] == ["网格化管理的做法"]
+    assert "议事" not in public[0].snippet_html and "开头介绍" in public[0].snippet_html
+    staff = library_search(actor=SYSTEM, query="议事协商").hits
+    assert "<mark>议事</mark>" in staff[0].snippet_html or "<mark>议事协商</mark>" in (
+        staff[0].snippet_html
+    )
