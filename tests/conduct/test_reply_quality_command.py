@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tests.shared_data import shared_file
 
@@ -126,10 +127,13 @@ def test_a_malformed_file_is_refused_and_nothing_written(tmp_path, rows, columns
 
 def test_a_bad_output_is_refused_before_anything_is_written(tmp_path):
     source = _write(tmp_path / "in.csv", ROWS)
-    with pytest.raises(CommandError, match="no such folder"):
-        call_command("reply_quality", input=str(source), output=str(tmp_path / "no" / "x.jsonl"))
-    with pytest.raises(CommandError, match="must not be the input"):
-        call_command("reply_quality", input=str(source), output=str(source))
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="no such folder"):
+            call_command(
+                "reply_quality", input=str(source), output=str(tmp_path / "no" / "x.jsonl")
+            )
+        with pytest.raises(CommandError, match="must not be the input"):
+            call_command("reply_quality", input=str(source), output=str(source))
     assert list(tmp_path.iterdir()) == [source]
     assert source.read_text(encoding="utf-8").startswith("id,user,title")
 

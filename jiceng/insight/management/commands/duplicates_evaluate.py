@@ -20,8 +20,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from jiceng.core.commands import OperatorCommand
 from jiceng.core.text import normalise
 from jiceng.insight import duplicates
 
@@ -109,16 +112,26 @@ def evaluate(
     }
 
 
-class Command(BaseCommand):
-    help = "Precision/recall of duplicate detection on a CSV with reposted messages (JSON)."
+class Command(OperatorCommand):
+    help = gettext_noop(
+        "Precision/recall of duplicate detection on a CSV with reposted messages (JSON)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--input", required=True, type=Path)
-        parser.add_argument("--window-days", type=int, default=duplicates.WINDOW_DAYS)
+        parser.add_argument(
+            "--input", required=True, type=Path, help=_("The CSV file of messages (UTF-8).")
+        )
+        parser.add_argument(
+            "--window-days",
+            type=int,
+            default=duplicates.WINDOW_DAYS,
+            help=_("Days within which two messages can be duplicates (default %(days)d).")
+            % {"days": duplicates.WINDOW_DAYS},
+        )
         parser.add_argument(
             "--thresholds",
             default=f"0.25,0.3,{duplicates.THRESHOLD},0.5,0.7,0.9",
-            help="comma-separated similarity thresholds",
+            help=_("comma-separated similarity thresholds"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
