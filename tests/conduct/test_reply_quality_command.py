@@ -120,7 +120,10 @@ def test_writes_to_stdout_without_output(tmp_path, capsys):
 def test_a_malformed_file_is_refused_and_nothing_written(tmp_path, rows, columns, message):
     source = _write(tmp_path / "bad.csv", rows, columns)
     output = tmp_path / "scores.jsonl"
-    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with (
+        translation.override("en"),
+        pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")),
+    ):
         call_command("reply_quality", input=str(source), output=str(output))
     assert list(tmp_path.iterdir()) == [source]
 
@@ -138,6 +141,7 @@ def test_a_bad_output_is_refused_before_anything_is_written(tmp_path):
     assert source.read_text(encoding="utf-8").startswith("id,user,title")
 
 
+@translation.override("en")
 def test_an_empty_or_binary_file_is_refused(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

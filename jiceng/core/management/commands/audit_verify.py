@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from jiceng.core.audit import all_entries_in_order, verify_chain
@@ -27,7 +28,7 @@ class Command(OperatorCommand):
                 % {
                     "seq": broken.seq,
                     "id": broken.entry_id,
-                    "problem": broken.problem,
+                    "problem": _(broken.reason) % broken.values,
                     "checked": report.checked,
                 }
             )
