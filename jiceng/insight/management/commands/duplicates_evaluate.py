@@ -138,10 +138,19 @@ class Command(OperatorCommand):
         path: Path = options["input"]
         try:
             thresholds = [float(part) for part in options["thresholds"].split(",") if part]
+        except ValueError:
+            raise CommandError(
+                _("--thresholds must be numbers separated by commas, such as 0.3,0.5.")
+            ) from None
+        try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle))
-        except (OSError, ValueError) as error:
-            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(
+                _("Cannot read %(path)s: %(reason)s.") % {"path": path, "reason": error.strerror}
+            ) from None
+        except UnicodeDecodeError:
+            raise CommandError(_("%(path)s: not UTF-8 text.") % {"path": path}) from None
         result = evaluate(rows, thresholds=thresholds, window_days=options["window_days"])
         result["input"] = path.name
         self.stdout.write(json.dumps(result, ensure_ascii=False))
