@@ -202,6 +202,9 @@ USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "jiceng_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The language management commands speak when run from the command line (jiceng.core.commands):
+# COMMAND_LANGUAGE=en for English; called from code, a command keeps the caller's language.
+COMMAND_LANGUAGE = env.str("COMMAND_LANGUAGE", default="") or LANGUAGE_CODE
 
 # Working hours of the working-day calendar (jiceng.core.calendar), local time.
 WORKING_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from jiceng.conduct import reply_quality as rq
 from jiceng.core.calendar import WorkCalendar, official_calendar_data
@@ -70,37 +71,56 @@ def read_rows(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as error:
-        raise CsvError(f"{path}: no such file") from error
+        raise CsvError(_("%(path)s: no such file") % {"path": path}) from error
     except UnicodeDecodeError as error:
-        raise CsvError(f"{path}: not UTF-8 text (byte {error.start})") from error
+        raise CsvError(
+            _("%(path)s: not UTF-8 text (byte %(byte)d)") % {"path": path, "byte": error.start}
+        ) from error
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     if not header:
-        raise CsvError(f"{path}: the file is empty")
+        raise CsvError(_("%(path)s: the file is empty") % {"path": path})
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise CsvError(
-            f"{path}: missing column(s) {', '.join(missing)}; the file needs "
-            f"{', '.join(REQUIRED_COLUMNS)} (found {', '.join(header)})"
+            _(
+                "%(path)s: missing column(s) %(missing)s; the file needs %(needed)s "
+                "(found %(found)s)"
+            )
+            % {
+                "path": path,
+                "missing": ", ".join(missing),
+                "needed": ", ".join(REQUIRED_COLUMNS),
+                "found": ", ".join(header),
+            }
         )
     reader.fieldnames = header
     rows = []
     for raw in reader:
         line = reader.line_num
         if None in raw or any(raw.get(name) is None for name in REQUIRED_COLUMNS):
-            raise CsvError(f"{path}, line {line}: the row does not have one value per column")
+            raise CsvError(
+                _("%(path)s, line %(line)d: the row does not have one value per column")
+                % {"path": path, "line": line}
+            )
         identifier = raw["id"].strip()
         if not identifier:
-            raise CsvError(f"{path}, line {line}: the id is empty")
+            raise CsvError(
+                _("%(path)s, line %(line)d: the id is empty") % {"path": path, "line": line}
+            )
         try:
             submitted = parse_time(raw["time"])
         except ValueError as error:
-            raise CsvError(f"{path}, line {line}: time {error} is not a date and time") from error
+            raise CsvError(
+                _("%(path)s, line %(line)d: time %(value)s is not a date and time")
+                % {"path": path, "line": line, "value": error}
+            ) from error
         try:
             replied = parse_time(raw["reply_time"])
         except ValueError as error:
             raise CsvError(
-                f"{path}, line {line}: reply_time {error} is not a date and time"
+                _("%(path)s, line %(line)d: reply_time %(value)s is not a date and time")
+                % {"path": path, "line": line, "value": error}
             ) from error
         rows.append(
             Row(
@@ -116,7 +136,7 @@ def read_rows(
             )
         )
     if not rows:
-        raise CsvError(f"{path}: no messages after the header")
+        raise CsvError(_("%(path)s: no messages after the header") % {"path": path})
     return rows
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from jiceng.core.actors import Actor
 from jiceng.core.db.prepared_insert import PreparedInsert
@@ -236,7 +237,15 @@ class AuditDraft:
 class ChainBreak:
     seq: int
     entry_id: int
-    problem: str
+    # What is wrong, in English with named placeholders filled from `values`: marked for
+    # translation, so that audit_verify can say it in the operator's language.
+    reason: str
+    values: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> str:
+        """The problem in English, as the nightly job logs it."""
+        return self.reason % self.values
 
 
 @dataclass(frozen=True)
@@ -257,17 +266,20 @@ def verify_chain(entries: Iterable[AuditEntry]) -> ChainReport:
     checked = 0
     for entry in entries:
         if entry.seq != expected_seq:
-            problem = (
-                f"expected entry #{expected_seq} but found #{entry.seq}: "
+            reason = gettext_noop(
+                "expected entry #%(expected)d but found #%(found)d: "
                 "an entry was deleted or renumbered"
             )
-            return ChainReport(checked, prev_hash, ChainBreak(entry.seq, entry.pk, problem))
+            values = {"expected": expected_seq, "found": entry.seq}
+            return ChainReport(checked, prev_hash, ChainBreak(entry.seq, entry.pk, reason, values))
         if entry.prev_hash != prev_hash:
-            problem = "its link to the previous entry is broken: entries were deleted or reordered"
-            return ChainReport(checked, prev_hash, ChainBreak(entry.seq, entry.pk, problem))
+            reason = gettext_noop(
+                "its link to the previous entry is broken: entries were deleted or reordered"
+            )
+            return ChainReport(checked, prev_hash, ChainBreak(entry.seq, entry.pk, reason))
         if _hash_of(entry) != entry.hash:
-            problem = "its contents do not match its hash: the entry was edited"
-            return ChainReport(checked, prev_hash, ChainBreak(entry.seq, entry.pk, problem))
+            reason = gettext_noop("its contents do not match its hash: the entry was edited")
+            return ChainReport(checked, prev_hash, ChainBreak(entry.seq, entry.pk, reason))
         prev_hash = entry.hash
         expected_seq += 1
         checked += 1

@@ -439,10 +439,11 @@ class TestCommand:
     def test_imports_for_a_units_subtree_and_prints_the_codes(self, tree, tmp_path):
         path = self._file(tmp_path, _csv([_row(external_id="A1"), _row(external_id="A2")]))
         out, err = io.StringIO(), io.StringIO()
-        call_command("import_cases", path, "--unit", "QH-DH", stdout=out, stderr=err)
+        with translation.override("en"):
+            call_command("import_cases", path, "--unit", "QH-DH", stdout=out, stderr=err)
         codes = set(Case.objects.values_list("tracking_code", flat=True))
         lines = out.getvalue().splitlines()
-        assert lines[0].startswith("Imported 2 request(s) from hotline.csv")
+        assert lines[0].startswith("Imported 2 requests from hotline.csv")
         assert set(lines[1:]) == codes and len(codes) == 2
         assert Case.objects.filter(entered_by=None, channel=Channel.IMPORT).count() == 2
         entry = AuditEntry.objects.get(action="cases.import.completed")
@@ -456,7 +457,7 @@ class TestCommand:
         with translation.override("en"), pytest.raises(CommandError) as caught:
             call_command("import_cases", path, "--unit", "QH-SQ", stdout=io.StringIO(), stderr=err)
         assert caught.value.returncode == 1
-        assert "Nothing was imported: 4 problem(s) in 2 of 2 record(s)." in str(caught.value)
+        assert "Nothing was imported: 4 problems in 2 of 2 record(s)." in str(caught.value)
         report = err.getvalue()
         assert "hotline.csv:2 [社区]" in report and "hotline.csv:3 [标题]" in report
         assert "hotline.csv:3 [编号] This number appears already in row 2." in report
@@ -467,10 +468,11 @@ class TestCommand:
         with pytest.raises(CommandError) as caught:
             call_command("import_cases", png, "--unit", "QH-DH", stderr=io.StringIO())
         assert caught.value.returncode == 1 and "photo.csv" in str(caught.value)
-        with pytest.raises(CommandError, match="No unit has the code"):
-            call_command("import_cases", png, "--unit", "NOPE")
-        with pytest.raises(CommandError, match="Cannot read"):
-            call_command("import_cases", str(tmp_path / "missing.csv"), "--unit", "QH-DH")
+        with translation.override("en"):
+            with pytest.raises(CommandError, match="No unit has the code"):
+                call_command("import_cases", png, "--unit", "NOPE")
+            with pytest.raises(CommandError, match="Cannot read"):
+                call_command("import_cases", str(tmp_path / "missing.csv"), "--unit", "QH-DH")
 
 
 def _signed_in(tree, role: str) -> Client:

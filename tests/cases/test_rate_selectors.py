@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from jiceng.cases import services
 from jiceng.cases.models import Case, Category, RateTally
@@ -389,8 +390,9 @@ class TestStoredTallies:
                 date(2025, 4, 1),
             }
             out = io.StringIO()
-            call_command("rebuild_rate_tallies", "--month", "2025-02", stdout=out)
-        assert "tallies of 1 months stored" in out.getvalue()
+            with translation.override("en"):
+                call_command("rebuild_rate_tallies", "--month", "2025-02", stdout=out)
+        assert "tallies of 1 month stored" in out.getvalue()
         assert RateTally.objects.filter(month=date(2025, 2, 1)).exists()
         with pytest.raises(CommandError):
             call_command("rebuild_rate_tallies", "--month", "2025-13")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tests.shared_data import shared_file
 
@@ -119,21 +120,28 @@ def test_writes_to_stdout_without_output(tmp_path, capsys):
 def test_a_malformed_file_is_refused_and_nothing_written(tmp_path, rows, columns, message):
     source = _write(tmp_path / "bad.csv", rows, columns)
     output = tmp_path / "scores.jsonl"
-    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with (
+        translation.override("en"),
+        pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")),
+    ):
         call_command("reply_quality", input=str(source), output=str(output))
     assert list(tmp_path.iterdir()) == [source]
 
 
 def test_a_bad_output_is_refused_before_anything_is_written(tmp_path):
     source = _write(tmp_path / "in.csv", ROWS)
-    with pytest.raises(CommandError, match="no such folder"):
-        call_command("reply_quality", input=str(source), output=str(tmp_path / "no" / "x.jsonl"))
-    with pytest.raises(CommandError, match="must not be the input"):
-        call_command("reply_quality", input=str(source), output=str(source))
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="no such folder"):
+            call_command(
+                "reply_quality", input=str(source), output=str(tmp_path / "no" / "x.jsonl")
+            )
+        with pytest.raises(CommandError, match="must not be the input"):
+            call_command("reply_quality", input=str(source), output=str(source))
     assert list(tmp_path.iterdir()) == [source]
     assert source.read_text(encoding="utf-8").startswith("id,user,title")
 
 
+@translation.override("en")
 def test_an_empty_or_binary_file_is_refused(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

@@ -71,6 +71,13 @@ def test_postgresql_and_redis_come_from_the_environment():
 
 
 @pytest.mark.django_db
+def test_commands_speak_the_default_language_unless_command_language_says_otherwise():
+    assert _settings_in_subprocess({"COMMAND_LANGUAGE": ""}, "settings.COMMAND_LANGUAGE") == (
+        "zh-hans"
+    )
+    assert _settings_in_subprocess({"COMMAND_LANGUAGE": "en"}, "settings.COMMAND_LANGUAGE") == "en"
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite pragmas apply only when the database is SQLite")

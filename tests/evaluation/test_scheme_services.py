@@ -119,7 +119,8 @@ class TestDefaults:
     def test_management_command_installs_for_the_district(self, tree, capsys):
         call_command("evaluation_default_schemes")
         assert Scheme.objects.filter(owner=tree.district).count() == len(DEFAULT_SCHEMES)
-        call_command("evaluation_default_schemes")
+        with translation.override("en"):
+            call_command("evaluation_default_schemes")
         assert "nothing changed" in capsys.readouterr().out
         assert Scheme.objects.count() == len(DEFAULT_SCHEMES)
 

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from jiceng.evaluation.management.commands.evaluation_simulate import Vote, limited, simulate
 
@@ -35,7 +36,8 @@ def test_the_open_link_limits_keep_one_answer_per_device_and_twenty_per_address_
 
 def test_the_command_prints_the_table():
     out = io.StringIO()
-    call_command("evaluation_simulate", "--units", "30", "--seed", "3", stdout=out)
+    with translation.override("en"):
+        call_command("evaluation_simulate", "--units", "30", "--seed", "3", stdout=out)
     text = out.getvalue()
     assert "| ballot stuffing | off |" in text and "| hostile rater | on |" in text
     with pytest.raises(CommandError):

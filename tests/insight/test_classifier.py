@@ -449,7 +449,7 @@ class TestCommands:
         bad = tmp_path / "bad.csv"
         bad.write_text("id,title\n1,x\n", encoding="utf-8")
         good = _write_csv(tmp_path / "good.csv", rows())
-        with pytest.raises(CommandError, match="missing columns"):
+        with translation.override("en"), pytest.raises(CommandError, match="missing columns"):
             call_command("classifier_evaluate", "--train", bad, "--test", good)
         with pytest.raises(CommandError, match="No such file"):
             call_command("classifier_evaluate", "--train", tmp_path / "none.csv", "--test", good)

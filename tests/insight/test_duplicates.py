@@ -118,9 +118,18 @@ def test_duplicates_evaluate_counts_reposts(tmp_path):
     ]
 
 
-def test_duplicates_evaluate_refuses_a_missing_file(tmp_path):
+def test_duplicates_evaluate_refuses_a_missing_file_and_bad_thresholds(tmp_path):
     from django.core.management import call_command
     from django.core.management.base import CommandError
+    from django.utils import translation
 
-    with pytest.raises(CommandError):
-        call_command("duplicates_evaluate", "--input", str(tmp_path / "absent.csv"))
+    absent = str(tmp_path / "absent.csv")
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="Cannot read"):
+            call_command("duplicates_evaluate", "--input", absent)
+        with pytest.raises(CommandError, match="numbers separated by commas"):
+            call_command("duplicates_evaluate", "--input", absent, "--thresholds", "0.3,high")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00id,title")
+    with translation.override("en"), pytest.raises(CommandError, match="not UTF-8"):
+        call_command("duplicates_evaluate", "--input", str(binary))

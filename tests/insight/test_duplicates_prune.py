@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from jiceng.cases.models import Case, Status
 from jiceng.cases.services import (
@@ -212,13 +213,15 @@ def test_the_nightly_job_prunes(mixed):
 def test_command_dry_run_then_for_real(mixed):
     before = DuplicateTerm.objects.count()
     out = StringIO()
-    call_command("duplicates_prune", "--dry-run", stdout=out)
+    with translation.override("en"):
+        call_command("duplicates_prune", "--dry-run", stdout=out)
     assert out.getvalue().startswith("Would remove ")
-    assert "of 3 closed, rejected or merged case(s)" in out.getvalue()
+    assert "of 3 closed, rejected or merged cases" in out.getvalue()
     assert DuplicateTerm.objects.count() == before
 
     out = StringIO()
-    call_command("duplicates_prune", stdout=out)
+    with translation.override("en"):
+        call_command("duplicates_prune", stdout=out)
     assert out.getvalue().startswith("Removed ")
     assert "and 3 signature(s) of 3 closed" in out.getvalue()
     assert DuplicateTerm.objects.count() < before

@@ -76,7 +76,7 @@ def test_bad_input_is_refused_in_the_users_language(tmp_path):
 
 
 def test_bad_options_and_missing_file(tmp_path):
-    with pytest.raises(CommandError, match="Cannot read"):
+    with translation.override("en"), pytest.raises(CommandError, match="Cannot read"):
         run(tmp_path / "absent.csv")
     path = tmp_path / "own.csv"
     path.write_text(OWN, encoding="utf-8")

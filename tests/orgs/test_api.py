@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import translation
 
 from jiceng.core.actors import SYSTEM
 from jiceng.orgs import services
@@ -117,12 +118,12 @@ class TestCreateApiKeyCommand:
         assert Client(HTTP_X_API_KEY=key).get("/api/v1/me").json()["acting_unit"]["code"] == "QH"
 
     def test_unknown_unit_and_empty_name_fail_cleanly(self, tree):
-        with pytest.raises(CommandError, match="No unit has the code"):
+        with translation.override("en"), pytest.raises(CommandError, match="No unit has the code"):
             call_command("create_api_key", "--name", "x", "--unit", "NOPE")
         with pytest.raises(CommandError):
             call_command("create_api_key", "--name", "  ")
         assert not ApiKey.objects.exists()
 
     def test_no_units_yet(self, db):
-        with pytest.raises(CommandError, match="There is no unit yet"):
+        with translation.override("en"), pytest.raises(CommandError, match="There is no unit yet"):
             call_command("create_api_key", "--name", "x")

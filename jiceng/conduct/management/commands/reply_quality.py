@@ -7,38 +7,44 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from jiceng.conduct.reply_quality_csv import DEFAULT_WORKING_DAYS, CsvError, json_lines, score_file
+from jiceng.core.commands import OperatorCommand
 
 
-class Command(BaseCommand):
-    help = (
+class Command(OperatorCommand):
+    help = gettext_noop(
         "Score the replies in a CSV (columns id, title, time, body, reply, reply_time): one JSON "
         "line per message (id, components, total, flags), then a summary line. Method: "
         "docs/SCORING.md 'Reply quality'."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--input", required=True, help="the CSV file (UTF-8)")
-        parser.add_argument("--output", help="write the JSON lines here instead of to stdout")
+        parser.add_argument("--input", required=True, help=_("the CSV file (UTF-8)"))
+        parser.add_argument("--output", help=_("write the JSON lines here instead of to stdout"))
         parser.add_argument(
             "--working-days",
             type=int,
             default=DEFAULT_WORKING_DAYS,
-            help=f"deadline after a message is posted, in working days ({DEFAULT_WORKING_DAYS})",
+            help=_("deadline after a message is posted, in working days (%(default)d)")
+            % {"default": DEFAULT_WORKING_DAYS},
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["working_days"] < 0:
-            raise CommandError("--working-days must be 0 or more")
+            raise CommandError(_("--working-days must be 0 or more"))
         output = options.get("output")
         if output:
             folder = Path(output).parent
             if not folder.is_dir():
-                raise CommandError(f"{folder}: no such folder for --output")
+                raise CommandError(
+                    _("%(folder)s: no such folder for --output") % {"folder": folder}
+                )
             if Path(output).resolve() == Path(options["input"]).resolve():
-                raise CommandError("--output must not be the input file")
+                raise CommandError(_("--output must not be the input file"))
         try:
             lines, summary = score_file(
                 Path(options["input"]), working_days=options["working_days"]
@@ -61,6 +67,17 @@ class Command(BaseCommand):
             Path(temporary).unlink(missing_ok=True)
             raise
         self.stderr.write(
-            f"Scored {summary['count']} replies: mean {summary['mean']}, "
-            f"{summary['share_perfunctory']:.1%} perfunctory; written to {target}"
+            ngettext(
+                "Scored %(count)d reply: mean %(mean)s, %(share).1f%% perfunctory; "
+                "written to %(target)s",
+                "Scored %(count)d replies: mean %(mean)s, %(share).1f%% perfunctory; "
+                "written to %(target)s",
+                summary["count"],
+            )
+            % {
+                "count": summary["count"],
+                "mean": summary["mean"],
+                "share": 100 * summary["share_perfunctory"],
+                "target": target,
+            }
         )

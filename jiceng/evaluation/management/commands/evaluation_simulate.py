@@ -25,8 +25,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
 
+from jiceng.core.commands import OperatorCommand
 from jiceng.evaluation.result_services import RATER_SPREAD_FLAG
 from jiceng.evaluation.scoring import (
     CaseTally,
@@ -247,35 +250,50 @@ def simulate(units: int = 200, seed: int = 2026) -> list[Outcome]:
     return outcomes
 
 
+# The scenarios' names in the report, in the active language.
+SCENARIOS = {
+    "none": pgettext_lazy("manipulation", "none"),
+    "ballot stuffing": pgettext_lazy("manipulation", "ballot stuffing"),
+    "unit rates itself": pgettext_lazy("manipulation", "unit rates itself"),
+    "hostile rater": pgettext_lazy("manipulation", "hostile rater"),
+    "all three": pgettext_lazy("manipulation", "all three"),
+}
+
+
 def report(outcomes: list[Outcome], units: int, seed: int) -> str:
+    """The outcomes as a Markdown table, in the active language."""
+    on, off = pgettext("safeguards", "on"), pgettext("safeguards", "off")
     lines = [
-        f"Manipulation check: {units} units, seed {seed} (rank 1 = best)",
+        _("Manipulation check: %(units)d units, seed %(seed)d (rank 1 = best)")
+        % {"units": units, "seed": seed},
         "",
-        "| manipulation | safeguards | Spearman vs true quality | ranks moved | "
-        "targets' mean rank change | targets flagged | others flagged |",
+        _(
+            "| manipulation | safeguards | Spearman vs true quality | ranks moved | "
+            "targets' mean rank change | targets flagged | others flagged |"
+        ),
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for outcome in outcomes:
         lines.append(
-            f"| {outcome.scenario} | {'on' if outcome.safeguards else 'off'} | "
+            f"| {SCENARIOS[outcome.scenario]} | {on if outcome.safeguards else off} | "
             f"{outcome.spearman:.3f} | {outcome.moved} | {outcome.target_shift:.1f} | "
             f"{outcome.flagged_targets}/{outcome.targets} | {outcome.flagged_others} |"
         )
     return "\n".join(lines)
 
 
-class Command(BaseCommand):
-    help = (
+class Command(OperatorCommand):
+    help = gettext_noop(
         "Simulate a round with known true quality, inject ballot stuffing, self-rating and a "
         "hostile rater, and report how far ranks move with and without the safeguards."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--units", type=int, default=200, help="Units in the round.")
-        parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+        parser.add_argument("--units", type=int, default=200, help=_("Units in the round."))
+        parser.add_argument("--seed", type=int, default=2026, help=_("Random seed."))
 
     def handle(self, *args: Any, **options: Any) -> None:
         units = options["units"]
         if not 10 <= units <= 100_000:
-            raise CommandError("--units must lie within 10–100000.")
+            raise CommandError(_("--units must lie within 10–100000."))
         self.stdout.write(report(simulate(units, options["seed"]), units, options["seed"]))

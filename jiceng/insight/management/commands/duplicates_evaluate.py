@@ -20,8 +20,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from jiceng.core.commands import OperatorCommand
 from jiceng.core.text import normalise
 from jiceng.insight import duplicates
 
@@ -109,26 +112,45 @@ def evaluate(
     }
 
 
-class Command(BaseCommand):
-    help = "Precision/recall of duplicate detection on a CSV with reposted messages (JSON)."
+class Command(OperatorCommand):
+    help = gettext_noop(
+        "Precision/recall of duplicate detection on a CSV with reposted messages (JSON)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--input", required=True, type=Path)
-        parser.add_argument("--window-days", type=int, default=duplicates.WINDOW_DAYS)
+        parser.add_argument(
+            "--input", required=True, type=Path, help=_("The CSV file of messages (UTF-8).")
+        )
+        parser.add_argument(
+            "--window-days",
+            type=int,
+            default=duplicates.WINDOW_DAYS,
+            help=_("Days within which two messages can be duplicates (default %(days)d).")
+            % {"days": duplicates.WINDOW_DAYS},
+        )
         parser.add_argument(
             "--thresholds",
             default=f"0.25,0.3,{duplicates.THRESHOLD},0.5,0.7,0.9",
-            help="comma-separated similarity thresholds",
+            help=_("comma-separated similarity thresholds"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["input"]
         try:
             thresholds = [float(part) for part in options["thresholds"].split(",") if part]
+        except ValueError:
+            raise CommandError(
+                _("--thresholds must be numbers separated by commas, such as 0.3,0.5.")
+            ) from None
+        try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle))
-        except (OSError, ValueError) as error:
-            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(
+                _("Cannot read %(path)s: %(reason)s.") % {"path": path, "reason": error.strerror}
+            ) from None
+        except UnicodeDecodeError:
+            raise CommandError(_("%(path)s: not UTF-8 text.") % {"path": path}) from None
         result = evaluate(rows, thresholds=thresholds, window_days=options["window_days"])
         result["input"] = path.name
         self.stdout.write(json.dumps(result, ensure_ascii=False))

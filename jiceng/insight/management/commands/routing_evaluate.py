@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiceng.cases.models import Channel
 from jiceng.cases.services import route
 from jiceng.core.actors import ANONYMOUS
+from jiceng.core.commands import OperatorCommand
 from jiceng.insight import routing
 from jiceng.insight.models_routing import CaseRouting
 from jiceng.insight.routing_services import _unit_of, gazetteer_cache, place_case
@@ -33,12 +36,18 @@ def _strip_names(address: str, names: list[str]) -> str:
     return address
 
 
-class Command(BaseCommand):
-    help = "Share of cases (with a known community) that routing sends to the right unit."
+class Command(OperatorCommand):
+    help = gettext_noop(
+        "Share of cases (with a known community) that routing sends to the right unit (JSON)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--prefix", default="DEMO-", help="external id prefix of the cases")
-        parser.add_argument("--place-only", action="store_true")
+        parser.add_argument("--prefix", default="DEMO-", help=_("external id prefix of the cases"))
+        parser.add_argument(
+            "--place-only",
+            action="store_true",
+            help=_("Strip the district, street and community names from the addresses first."),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         gazetteer_cache.forget()

@@ -3,14 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from jiceng.core.commands import OperatorCommand
 from jiceng.library.importer import ImportProblem, files_of, import_documents, parse_file
 
 
-class Command(BaseCommand):
-    help = (
+class Command(OperatorCommand):
+    help = gettext_noop(
         "Import documents into the library from a page in the literature-site text format "
         "(title, 来源/被引量/上传用户 line, body after 论文部分内容阅读, 其他文献 excerpts), "
         "an XLSX "
@@ -19,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="A .txt page, an .xlsx list or a folder.")
+        parser.add_argument("path", help=_("A .txt page, an .xlsx list or a folder."))
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = Path(options["path"])

@@ -4,16 +4,17 @@ import argparse
 import unicodedata
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from jiceng.cases.demo_data import seed_cases
 from jiceng.conduct.demo_data import seed_misconduct, seed_supervision
 from jiceng.conduct.reply_quality_services import reply_scores_backfill
 from jiceng.core.actors import SYSTEM
+from jiceng.core.commands import OperatorCommand
 from jiceng.core.errors import DomainError
 from jiceng.evaluation.demo_data import seed_evaluation
 from jiceng.insight.demo_classifier import seed_classifier
@@ -41,8 +42,8 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
-class Command(BaseCommand):
-    help = (
+class Command(OperatorCommand):
+    help = gettext_noop(
         "Load the demo data (the fictional 青禾区 with its units and people in every role, "
         "requests over the last 12 months, evaluation rounds, fund ledgers, rosters, care lists "
         "and supervision) and print the demo accounts. "
@@ -55,13 +56,13 @@ class Command(BaseCommand):
             type=int,
             default=3000,
             metavar="N",
-            help="How many demo requests to create (default 3000; 0 to skip them).",
+            help=_("How many demo requests to create (default 3000; 0 to skip them)."),
         )
         parser.add_argument(
             "--evaluation",
             action=argparse.BooleanOptionalAction,
             default=True,
-            help=(
+            help=_(
                 "Create the demo evaluation rounds: a published one for the last half-year and "
                 "a draft for the current one (default; --no-evaluation skips them)."
             ),
@@ -70,7 +71,7 @@ class Command(BaseCommand):
             "--support",
             action=argparse.BooleanOptionalAction,
             default=True,
-            help=(
+            help=_(
                 "Create the demo guarantees: venues with check-ins, activities and spot checks, "
                 "fund ledgers, staff rosters, equipment, care lists, supervision visits and "
                 "rectification items, and misconduct reports in every state (default; "
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             "--library",
             action=argparse.BooleanOptionalAction,
             default=True,
-            help="Create the demo experience library (default; --no-library skips it).",
+            help=_("Create the demo experience library (default; --no-library skips it)."),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -100,7 +101,11 @@ class Command(BaseCommand):
                     # background jobs each resolution queued (they will find the scores).
                     scored, perfunctory = reply_scores_backfill(actor=SYSTEM)
                     self.stdout.write(
-                        _("Scored %(scored)d resolution replies; %(perfunctory)d perfunctory.")
+                        ngettext(
+                            "Scored %(scored)d resolution reply; %(perfunctory)d perfunctory.",
+                            "Scored %(scored)d resolution replies; %(perfunctory)d perfunctory.",
+                            scored,
+                        )
                         % {"scored": scored, "perfunctory": perfunctory}
                     )
                 if options["evaluation"]:
