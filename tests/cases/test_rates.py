@@ -471,3 +471,10 @@ class TestDatabaseCounts:
     def test_an_unknown_kind_is_refused(self):
         with pytest.raises(ValueError, match="unknown kind"):
             rates.fold_counts([(9, COMMUNITY_A, MARCH, -1, -1, 1, 0)])
+
+
+def test_the_pure_path_step_matches_the_unit_tree():
+    """rates.py imports no models, so it names the tree's path step itself: keep them equal."""
+    from jiceng.orgs.models import OrgUnit
+
+    assert OrgUnit.steplen == rates.STEPLEN
