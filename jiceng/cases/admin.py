@@ -1,0 +1,181 @@
+"""The requests in the Django admin: read-only, as every write goes through the workflow's
+services (with its history, deadlines, notifications and audit entries). Reporters' contact
+details are masked; notifications about misconduct reports are not listed at all."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from jiceng.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Escalation,
+    Feedback,
+    Notification,
+    RateTally,
+    Reply,
+    ResponseTemplate,
+)
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site
+from jiceng.core.privacy import mask_phone
+
+
+@admin.register(Category, site=admin_site)
+class CategoryAdmin(SystemAdminModelAdmin):
+    """Read-only: `category_save` checks the deadlines and audits the change; district
+    administrators edit categories under *Categories and deadlines*."""
+
+    list_display = (
+        "code",
+        "name",
+        "name_en",
+        "parent",
+        "responsible_level",
+        "respond_hours",
+        "resolve_days",
+        "position",
+        "is_active",
+    )
+    list_filter = ("responsible_level", "is_active")
+    search_fields = ("code", "name", "name_en", "keywords")
+    list_select_related = ("parent",)
+    ordering = ("position", "code")
+
+
+@admin.register(Case, site=admin_site)
+class CaseAdmin(SystemAdminModelAdmin):
+    list_display = (
+        "tracking_code",
+        "title",
+        "category",
+        "status",
+        "priority",
+        "channel",
+        "current_unit",
+        "masked_reporter_phone",
+        "submitted_at",
+        "resolve_by",
+    )
+    list_filter = ("status", "priority", "channel", "is_anonymous")
+    search_fields = ("tracking_code", "title", "external_id")
+    list_select_related = ("category", "current_unit")
+    date_hierarchy = "submitted_at"
+    ordering = ("-submitted_at", "-pk")
+    exclude = ("reporter_name", "reporter_phone", "reporter_email")
+    readonly_fields = ("masked_reporter_phone",)
+    show_full_result_count = False
+
+    @admin.display(description=_("contact phone (masked)"))
+    def masked_reporter_phone(self, obj: Case) -> str:
+        return mask_phone(obj.reporter_phone)
+
+
+@admin.register(CaseEvent, site=admin_site)
+class CaseEventAdmin(SystemAdminModelAdmin):
+    list_display = (
+        "created_at",
+        "case",
+        "kind",
+        "status_after",
+        "actor",
+        "actor_unit",
+        "from_unit",
+        "to_unit",
+        "public",
+    )
+    list_filter = ("kind", "public")
+    search_fields = ("case__tracking_code",)
+    list_select_related = ("case", "actor", "actor_unit", "from_unit", "to_unit")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    show_full_result_count = False
+
+
+@admin.register(Reply, site=admin_site)
+class ReplyAdmin(SystemAdminModelAdmin):
+    list_display = ("created_at", "case", "unit", "author", "is_resolution")
+    list_filter = ("is_resolution",)
+    search_fields = ("case__tracking_code",)
+    list_select_related = ("case", "unit", "author")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    show_full_result_count = False
+
+
+@admin.register(Feedback, site=admin_site)
+class FeedbackAdmin(SystemAdminModelAdmin):
+    list_display = ("created_at", "case", "solved", "satisfaction", "channel", "round")
+    list_filter = ("solved", "satisfaction", "channel")
+    search_fields = ("case__tracking_code",)
+    list_select_related = ("case",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+
+
+@admin.register(Escalation, site=admin_site)
+class EscalationAdmin(SystemAdminModelAdmin):
+    list_display = ("created_at", "case", "reason", "from_unit", "to_unit", "deadline")
+    list_filter = ("reason",)
+    search_fields = ("case__tracking_code",)
+    list_select_related = ("case", "from_unit", "to_unit")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+
+
+@admin.register(Attachment, site=admin_site)
+class AttachmentAdmin(SystemAdminModelAdmin):
+    list_display = ("created_at", "case", "content_type", "size", "width", "height")
+    list_filter = ("content_type",)
+    search_fields = ("case__tracking_code", "sha256")
+    list_select_related = ("case",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+
+
+@admin.register(ResponseTemplate, site=admin_site)
+class ResponseTemplateAdmin(SystemAdminModelAdmin):
+    """Read-only: `response_template_save` belongs to a unit's own staff and is audited."""
+
+    list_display = ("title", "unit", "category", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("title", "body", "unit__code", "unit__name")
+    list_select_related = ("unit", "category")
+    ordering = ("title", "pk")
+
+
+@admin.register(Notification, site=admin_site)
+class NotificationAdmin(SystemAdminModelAdmin):
+    list_display = ("created_at", "recipient", "verb", "case", "read_at")
+    search_fields = ("recipient__username", "case__tracking_code")
+    list_select_related = ("recipient", "case")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        # Notifications of misconduct reports are the discipline inspectors' alone.
+        return super().get_queryset(request).exclude(verb__startswith="misconduct")
+
+
+@admin.register(RateTally, site=admin_site)
+class RateTallyAdmin(SystemAdminModelAdmin):
+    list_display = (
+        "month",
+        "unit",
+        "responded_in_time",
+        "due_response",
+        "resolved_in_time",
+        "resolved",
+        "satisfied",
+        "rated",
+        "built_at",
+    )
+    search_fields = ("unit__code", "unit__name")
+    list_select_related = ("unit",)
+    date_hierarchy = "month"
+    ordering = ("-month", "unit__path")
