@@ -21,7 +21,7 @@ from jiceng.cases.models import (
     Reply,
     ResponseTemplate,
 )
-from jiceng.core.admin import SystemAdminModelAdmin, admin_site
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
 from jiceng.core.privacy import mask_phone
 
 
@@ -79,13 +79,13 @@ class CaseAdmin(SystemAdminModelAdmin):
 class CaseEventAdmin(SystemAdminModelAdmin):
     list_display = (
         "created_at",
-        "case",
+        column("case", _("case")),
         "kind",
         "status_after",
         "actor",
-        "actor_unit",
-        "from_unit",
-        "to_unit",
+        column("actor_unit", _("actor unit")),
+        column("from_unit", _("from unit")),
+        column("to_unit", _("to unit")),
         "public",
     )
     list_filter = ("kind", "public")
@@ -98,7 +98,13 @@ class CaseEventAdmin(SystemAdminModelAdmin):
 
 @admin.register(Reply, site=admin_site)
 class ReplyAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case", "unit", "author", "is_resolution")
+    list_display = (
+        "created_at",
+        column("case", _("case")),
+        column("unit", _("unit")),
+        column("author", _("replied by")),
+        "is_resolution",
+    )
     list_filter = ("is_resolution",)
     search_fields = ("case__tracking_code",)
     list_select_related = ("case", "unit", "author")
@@ -109,7 +115,14 @@ class ReplyAdmin(SystemAdminModelAdmin):
 
 @admin.register(Feedback, site=admin_site)
 class FeedbackAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case", "solved", "satisfaction", "channel", "round")
+    list_display = (
+        "created_at",
+        column("case", _("case")),
+        "solved",
+        "satisfaction",
+        "channel",
+        "round",
+    )
     list_filter = ("solved", "satisfaction", "channel")
     search_fields = ("case__tracking_code",)
     list_select_related = ("case",)
@@ -119,7 +132,14 @@ class FeedbackAdmin(SystemAdminModelAdmin):
 
 @admin.register(Escalation, site=admin_site)
 class EscalationAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case", "reason", "from_unit", "to_unit", "deadline")
+    list_display = (
+        "created_at",
+        column("case", _("case")),
+        "reason",
+        column("from_unit", _("from unit")),
+        column("to_unit", _("to unit")),
+        "deadline",
+    )
     list_filter = ("reason",)
     search_fields = ("case__tracking_code",)
     list_select_related = ("case", "from_unit", "to_unit")
@@ -129,7 +149,12 @@ class EscalationAdmin(SystemAdminModelAdmin):
 
 @admin.register(Attachment, site=admin_site)
 class AttachmentAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case", "content_type", "size", "width", "height")
+    list_display = (
+        "created_at",
+        column("case", _("case")),
+        "content_type",
+        "size",
+    )
     list_filter = ("content_type",)
     search_fields = ("case__tracking_code", "sha256")
     list_select_related = ("case",)
@@ -141,7 +166,13 @@ class AttachmentAdmin(SystemAdminModelAdmin):
 class ResponseTemplateAdmin(SystemAdminModelAdmin):
     """Read-only: `response_template_save` belongs to a unit's own staff and is audited."""
 
-    list_display = ("title", "unit", "category", "is_active", "updated_at")
+    list_display = (
+        "title",
+        column("unit", _("unit")),
+        column("category", _("category")),
+        "is_active",
+        "updated_at",
+    )
     list_filter = ("is_active",)
     search_fields = ("title", "body", "unit__code", "unit__name")
     list_select_related = ("unit", "category")
@@ -150,7 +181,13 @@ class ResponseTemplateAdmin(SystemAdminModelAdmin):
 
 @admin.register(Notification, site=admin_site)
 class NotificationAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "recipient", "verb", "case", "read_at")
+    list_display = (
+        "created_at",
+        column("recipient", _("recipient")),
+        "verb",
+        column("case", _("case")),
+        "read_at",
+    )
     search_fields = ("recipient__username", "case__tracking_code")
     list_select_related = ("recipient", "case")
     date_hierarchy = "created_at"
@@ -165,15 +202,15 @@ class NotificationAdmin(SystemAdminModelAdmin):
 @admin.register(RateTally, site=admin_site)
 class RateTallyAdmin(SystemAdminModelAdmin):
     list_display = (
-        "month",
-        "unit",
-        "responded_in_time",
-        "due_response",
-        "resolved_in_time",
-        "resolved",
-        "satisfied",
-        "rated",
-        "built_at",
+        column("month", _("month")),
+        column("unit", _("unit")),
+        column("responded_in_time", _("responded in time")),
+        column("due_response", _("due response")),
+        column("resolved_in_time", _("resolved in time")),
+        column("resolved", _("resolved")),
+        column("satisfied", _("satisfied")),
+        column("rated", _("rated")),
+        column("built_at", _("built at")),
     )
     search_fields = ("unit__code", "unit__name")
     list_select_related = ("unit",)

@@ -9,6 +9,7 @@ for administrators (see docs/CONDUCT.md and tests/conduct/test_retaliation.py)."
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from jiceng.conduct.models import (
     FindingPhoto,
@@ -19,7 +20,7 @@ from jiceng.conduct.models import (
     RectificationItem,
 )
 from jiceng.conduct.reply_quality_models import ReplyScore
-from jiceng.core.admin import SystemAdminModelAdmin, admin_site
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
 
 
 @admin.register(RectificationItem, site=admin_site)
@@ -80,7 +81,7 @@ class InspectionFindingAdmin(SystemAdminModelAdmin):
 
 @admin.register(FindingPhoto, site=admin_site)
 class FindingPhotoAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "finding", "content_type", "size", "width", "height")
+    list_display = ("created_at", "finding", "content_type", "size")
     search_fields = ("finding__title", "sha256")
     list_select_related = ("finding",)
     date_hierarchy = "created_at"
@@ -92,7 +93,7 @@ class ReplyScoreAdmin(SystemAdminModelAdmin):
     list_display = (
         "replied_at",
         "reply",
-        "unit",
+        column("unit", _("unit")),
         "total",
         "relevance",
         "completeness",

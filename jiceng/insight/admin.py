@@ -2,15 +2,17 @@
 activated by their services, predictions, corrections, routings and hot issues are computed, and
 gazetteer entries change through `gazetteer_entry_save`, which checks the unit and the names,
 audits the change and refreshes every process's gazetteer. Residents' keyed hashes are not
-shown; the duplicate and hot-term indexes are internal and not registered."""
+shown; the duplicate and hot-term indexes and the hot-issue cursor are internal and not
+registered."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.admin import SystemAdminModelAdmin, admin_site
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
 from jiceng.insight.models_classifier import CategoryCorrection, CategoryPrediction, ClassifierModel
-from jiceng.insight.models_hot import HotIssue, HotIssueCase, HotIssueCursor, IssueOfMonth
+from jiceng.insight.models_hot import HotIssue, HotIssueCase, IssueOfMonth
 from jiceng.insight.models_routing import CaseRouting, CaseSupport, GazetteerEntry
 
 
@@ -36,7 +38,14 @@ class CategoryPredictionAdmin(SystemAdminModelAdmin):
 
 @admin.register(CategoryCorrection, site=admin_site)
 class CategoryCorrectionAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case", "from_category", "to_category", "actor", "actor_unit")
+    list_display = (
+        "created_at",
+        "case",
+        "from_category",
+        "to_category",
+        "actor",
+        column("actor_unit", _("actor unit")),
+    )
     search_fields = ("case__tracking_code",)
     list_select_related = ("case", "from_category", "to_category", "actor", "actor_unit")
     date_hierarchy = "created_at"
@@ -54,7 +63,7 @@ class HotIssueAdmin(SystemAdminModelAdmin):
         "resident_count",
         "support_count",
         "community_count",
-        "rank",
+        column("rank", _("rank")),
         "last_seen",
     )
     search_fields = ("title", "unit__code", "unit__name")
@@ -66,7 +75,7 @@ class HotIssueAdmin(SystemAdminModelAdmin):
 
 @admin.register(HotIssueCase, site=admin_site)
 class HotIssueCaseAdmin(SystemAdminModelAdmin):
-    list_display = ("submitted_at", "case", "issue", "community_path")
+    list_display = (column("submitted_at", _("submitted at")), "case", "issue")
     search_fields = ("case__tracking_code", "issue__title")
     list_select_related = ("case", "issue")
     date_hierarchy = "submitted_at"
@@ -83,12 +92,6 @@ class IssueOfMonthAdmin(SystemAdminModelAdmin):
     ordering = ("-month", "pk")
 
 
-@admin.register(HotIssueCursor, site=admin_site)
-class HotIssueCursorAdmin(SystemAdminModelAdmin):
-    list_display = ("name", "last_case_id", "documents", "updated_at")
-    ordering = ("name",)
-
-
 # --- routing ----------------------------------------------------------------------------------
 @admin.register(GazetteerEntry, site=admin_site)
 class GazetteerEntryAdmin(SystemAdminModelAdmin):
@@ -102,7 +105,7 @@ class GazetteerEntryAdmin(SystemAdminModelAdmin):
 @admin.register(CaseRouting, site=admin_site)
 class CaseRoutingAdmin(SystemAdminModelAdmin):
     list_display = (
-        "case",
+        column("case", _("case")),
         "method",
         "confidence",
         "entry",
@@ -120,7 +123,7 @@ class CaseRoutingAdmin(SystemAdminModelAdmin):
 
 @admin.register(CaseSupport, site=admin_site)
 class CaseSupportAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case")
+    list_display = ("created_at", column("case", _("case")))
     search_fields = ("case__tracking_code",)
     list_select_related = ("case",)
     date_hierarchy = "created_at"

@@ -1,23 +1,21 @@
 """The experience library in the Django admin, read-only: documents and their versions are
 submitted, reviewed, hidden and taken down through the services (with the search index, the
 citations and the audit log kept in step), and disputes are decided there. Attachments' bytes
-are not shown, and a claimant's contact is masked."""
+are not shown, and a claimant's contact is masked. The links between documents (related
+excerpts, citations, cases citing a document) are counted on the documents and not registered."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.admin import SystemAdminModelAdmin, admin_site
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
 from jiceng.core.privacy import mask_phone
 from jiceng.library.models import (
     Attachment,
-    CaseCitation,
-    Citation,
     Dispute,
     Document,
     DocumentVersion,
-    RelatedLink,
 )
 
 
@@ -61,9 +59,9 @@ class DocumentVersionAdmin(SystemAdminModelAdmin):
         "number",
         "document",
         "status",
-        "submitted_by",
+        column("submitted_by", _("submitted by")),
         "submitted_at",
-        "reviewed_by",
+        column("reviewed_by", _("reviewed by")),
         "reviewed_at",
     )
     list_filter = ("status", "kind", "visibility")
@@ -75,29 +73,19 @@ class DocumentVersionAdmin(SystemAdminModelAdmin):
 
 @admin.register(Attachment, site=admin_site)
 class AttachmentAdmin(SystemAdminModelAdmin):
-    list_display = ("filename", "document", "version", "kind", "size", "text_readable")
+    list_display = (
+        "filename",
+        "document",
+        column("version", _("version")),
+        "kind",
+        "size",
+        "text_readable",
+    )
     list_filter = ("kind", "text_readable")
     search_fields = ("filename", "document__title")
     list_select_related = ("document", "version")
     ordering = ("-created_at", "-pk")
     exclude = ("data", "text")
-
-
-@admin.register(RelatedLink, site=admin_site)
-class RelatedLinkAdmin(SystemAdminModelAdmin):
-    list_display = ("document", "related", "source", "position")
-    list_filter = ("source",)
-    search_fields = ("document__title", "related__title")
-    list_select_related = ("document", "related")
-    ordering = ("document_id", "position")
-
-
-@admin.register(Citation, site=admin_site)
-class CitationAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "citing", "cited")
-    search_fields = ("citing__title", "cited__title")
-    list_select_related = ("citing", "cited")
-    ordering = ("-created_at", "-pk")
 
 
 @admin.register(Dispute, site=admin_site)
@@ -124,11 +112,3 @@ class DisputeAdmin(SystemAdminModelAdmin):
     @admin.display(description=_("contact (masked)"))
     def masked_contact(self, obj: Dispute) -> str:
         return mask_contact(obj.contact)
-
-
-@admin.register(CaseCitation, site=admin_site)
-class CaseCitationAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "case", "document", "created_by")
-    search_fields = ("case__tracking_code", "document__title")
-    list_select_related = ("case", "document", "created_by")
-    ordering = ("-created_at", "-pk")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.admin import SystemAdminModelAdmin, admin_site
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
 from jiceng.core.privacy import mask_phone
 from jiceng.support.care_export import mask_id_fragment
 from jiceng.support.models import (
@@ -166,7 +166,14 @@ class EquipmentAdmin(SystemAdminModelAdmin):
 # --- venues -----------------------------------------------------------------------------------
 @admin.register(Venue, site=admin_site)
 class VenueAdmin(SystemAdminModelAdmin):
-    list_display = ("name", "unit", "kind", "capacity", "public_code", "is_active")
+    list_display = (
+        "name",
+        "unit",
+        "kind",
+        "capacity",
+        column("public_code", _("public code")),
+        "is_active",
+    )
     list_filter = ("kind", "is_active")
     search_fields = ("name", "address", "public_code", "unit__code", "unit__name")
     list_select_related = ("unit",)
@@ -175,7 +182,7 @@ class VenueAdmin(SystemAdminModelAdmin):
 
 @admin.register(OpeningPeriod, site=admin_site)
 class OpeningPeriodAdmin(SystemAdminModelAdmin):
-    list_display = ("venue", "weekday", "opens", "closes")
+    list_display = (column("venue", _("venue")), "weekday", "opens", "closes")
     list_filter = ("weekday",)
     search_fields = ("venue__name",)
     list_select_related = ("venue",)
@@ -184,7 +191,7 @@ class OpeningPeriodAdmin(SystemAdminModelAdmin):
 
 @admin.register(HoursException, site=admin_site)
 class HoursExceptionAdmin(SystemAdminModelAdmin):
-    list_display = ("date", "venue", "opens", "closes", "note")
+    list_display = ("date", column("venue", _("venue")), "opens", "closes", "note")
     search_fields = ("venue__name", "note")
     list_select_related = ("venue",)
     date_hierarchy = "date"
@@ -193,7 +200,14 @@ class HoursExceptionAdmin(SystemAdminModelAdmin):
 
 @admin.register(VenuePhoto, site=admin_site)
 class VenuePhotoAdmin(SystemAdminModelAdmin):
-    list_display = ("created_at", "venue", "activity", "spot_check", "content_type", "size")
+    list_display = (
+        "created_at",
+        column("venue", _("venue")),
+        column("activity", _("activity")),
+        column("spot_check", _("spot check")),
+        "content_type",
+        "size",
+    )
     search_fields = ("venue__name", "sha256")
     list_select_related = ("venue", "activity", "spot_check")
     date_hierarchy = "created_at"
@@ -202,7 +216,7 @@ class VenuePhotoAdmin(SystemAdminModelAdmin):
 
 @admin.register(DutyShift, site=admin_site)
 class DutyShiftAdmin(SystemAdminModelAdmin):
-    list_display = ("starts_at", "ends_at", "venue", "person", "note")
+    list_display = ("starts_at", "ends_at", column("venue", _("venue")), "person", "note")
     search_fields = ("venue__name", "person__username", "person__display_name")
     list_select_related = ("venue", "person")
     date_hierarchy = "starts_at"
@@ -211,7 +225,7 @@ class DutyShiftAdmin(SystemAdminModelAdmin):
 
 @admin.register(VenueCheckIn, site=admin_site)
 class VenueCheckInAdmin(SystemAdminModelAdmin):
-    list_display = ("at", "venue", "service", "rating", "within_hours")
+    list_display = ("at", column("venue", _("venue")), "service", "rating", "within_hours")
     list_filter = ("service", "rating", "within_hours")
     search_fields = ("venue__name",)
     list_select_related = ("venue",)
@@ -223,7 +237,15 @@ class VenueCheckInAdmin(SystemAdminModelAdmin):
 
 @admin.register(VenueActivity, site=admin_site)
 class VenueActivityAdmin(SystemAdminModelAdmin):
-    list_display = ("starts_at", "topic", "venue", "kind", "attendance", "logged_by", "closed_at")
+    list_display = (
+        "starts_at",
+        "topic",
+        column("venue", _("venue")),
+        "kind",
+        "attendance",
+        "logged_by",
+        "closed_at",
+    )
     list_filter = ("kind",)
     search_fields = ("topic", "venue__name")
     list_select_related = ("venue", "logged_by")
@@ -235,9 +257,9 @@ class VenueActivityAdmin(SystemAdminModelAdmin):
 class SpotCheckAdmin(SystemAdminModelAdmin):
     list_display = (
         "checked_at",
-        "venue",
+        column("venue", _("venue")),
         "inspector",
-        "inspector_unit",
+        column("inspector_unit", _("inspector unit")),
         "within_hours",
         "found_open",
         "staff_present",
