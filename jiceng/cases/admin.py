@@ -1,6 +1,7 @@
 """The requests in the Django admin: read-only, as every write goes through the workflow's
 services (with its history, deadlines, notifications and audit entries). Reporters' contact
-details are masked; notifications about misconduct reports are not listed at all."""
+details are masked, and taken out of what they wrote; notifications about misconduct reports are
+not listed at all."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from jiceng.cases.models import (
     Reply,
     ResponseTemplate,
 )
+from jiceng.cases.open311 import redact
 from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
 from jiceng.core.privacy import mask_phone
 
@@ -51,7 +53,7 @@ class CategoryAdmin(SystemAdminModelAdmin):
 class CaseAdmin(SystemAdminModelAdmin):
     list_display = (
         "tracking_code",
-        "title",
+        "redacted_title",
         "category",
         "status",
         "priority",
@@ -66,9 +68,29 @@ class CaseAdmin(SystemAdminModelAdmin):
     list_select_related = ("category", "current_unit")
     date_hierarchy = "submitted_at"
     ordering = ("-submitted_at", "-pk")
-    exclude = ("reporter_name", "reporter_phone", "reporter_email")
-    readonly_fields = ("masked_reporter_phone",)
+    exclude = ("title", "description", "reporter_name", "reporter_phone", "reporter_email")
+    readonly_fields = ("redacted_title", "redacted_description", "masked_reporter_phone")
     show_full_result_count = False
+
+    # The reporter's name, phone and e-mail, and anything that looks like a phone number, are
+    # taken out of what residents wrote, as in the public Open311 answers.
+    @admin.display(description=_("title"), ordering="title")
+    def redacted_title(self, obj: Case) -> str:
+        return redact(obj.title, obj)
+
+    @admin.display(description=_("description"))
+    def redacted_description(self, obj: Case) -> str:
+        return redact(obj.description, obj)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Case | None:
+        # The page's title and breadcrumbs show the case as text: redacted too. The copy is
+        # only shown; nothing here saves it.
+        case = super().get_object(request, object_id, from_field)
+        if case is not None:
+            case.title = redact(case.title, case)
+        return case
 
     @admin.display(description=_("contact phone (masked)"))
     def masked_reporter_phone(self, obj: Case) -> str:

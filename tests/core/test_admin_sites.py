@@ -403,6 +403,33 @@ def test_phones_and_id_fragments_are_shown_masked(admin_client):
     )
 
 
+def test_a_case_shows_no_contact_its_reporter_wrote(admin_client):
+    from jiceng.cases import services as cases
+    from jiceng.cases.models import Case, Category, Channel
+
+    community = OrgUnit.objects.filter(kind="community").order_by("path").first()
+    assert community is not None
+    case = cases.case_submit(
+        actor=ANONYMOUS,
+        category=Category.objects.filter(parent__isnull=False).order_by("pk").first(),
+        area=community,
+        title="井盖松动 13912345678",
+        description="我是周晓梅，井盖松动很危险，请打13912345678或0571-87654321联系我。",
+        channel=Channel.WEB,
+        reporter_name="周晓梅",
+        reporter_phone="13912345678",
+    )
+    listed = admin_client.get(_url(Case, "changelist") + "?q=" + case.tracking_code)
+    shown = admin_client.get(_url(Case, "change", case.pk))
+    assert list(listed.context["cl"].result_list) == [case]
+    for page in (listed.content.decode(), shown.content.decode()):
+        for secret in ("13912345678", "0571-87654321", "周晓梅"):
+            assert secret not in page
+    assert "井盖松动很危险" in shown.content.decode()
+    assert "139****5678" in shown.content.decode()
+    assert Case.objects.get(pk=case.pk).description.startswith("我是周晓梅")
+
+
 @pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.STREET_SUPERVISOR])
 def test_other_roles_are_kept_out(seeded, db, role):
     client = Client()
