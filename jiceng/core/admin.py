@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -14,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from jiceng.core.actors import Actor
 from jiceng.core.models import AuditEntry, CalendarDay
 from jiceng.orgs.roles import Capability
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def admin_actor(request: HttpRequest) -> Actor:
@@ -50,6 +54,19 @@ class JicengAdminSite(admin.AdminSite):
 
 
 admin_site = JicengAdminSite(name="admin")
+
+
+def column(name: str, label: StrOrPromise) -> Callable[[Model], Any]:
+    """A changelist column showing the field `name` under a translated heading, for fields
+    whose model gives no verbose name; it sorts like the field."""
+
+    @admin.display(description=label, ordering=name)
+    def show(obj: Model) -> Any:
+        return getattr(obj, name)
+
+    show.__name__ = name
+    show.field_name = name  # type: ignore[attr-defined]
+    return show
 
 
 class SystemAdminModelAdmin(admin.ModelAdmin):
