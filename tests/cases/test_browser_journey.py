@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import translation
 
 from jiceng.cases import services
@@ -14,12 +12,11 @@ from jiceng.cases.models import Case, Category, EventKind, Status
 from jiceng.core import clock
 from jiceng.core.actors import SYSTEM
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.factories import actor_for, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 TEXT = {
     "zh-hans": {"accept": "受理", "dispatch": "派单", "resolve": "办结", "send": "提交意见"},
     "en": {
@@ -29,27 +26,6 @@ TEXT = {
         "send": "Send my answer",
     },
 }
-
-
-def _context(browser, live_server, language, viewport, user=None):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
-    if user is not None:
-        user.preferred_language = language
-        user.save()
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def _act(page, action: str, label: str, fill: dict[str, str] | None = None, select=None):
@@ -66,7 +42,7 @@ def _act(page, action: str, label: str, fill: dict[str, str] | None = None, sele
 def test_a_request_from_phone_to_closing(browser, live_server, tree, artefacts, language):
     words = TEXT[language]
     # 1. A resident on a phone brings a request.
-    context, page = _context(browser, live_server, language, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, language=language)
     page.goto(f"{live_server.url}/report/")
     with translation.override(language):
         lift = Category.objects.get(code="lift").display_name
@@ -84,8 +60,13 @@ def test_a_request_from_phone_to_closing(browser, live_server, tree, artefacts, 
     assert case.current_unit == tree.community_a1
 
     # 2. The branch secretary accepts and dispatches to the grid.
-    staff_context, staff = _context(
-        browser, live_server, language, DESKTOP, tree.people[Role.BRANCH_SECRETARY]
+    staff_context, staff = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.BRANCH_SECRETARY],
+        language=language,
+        prefer_language=True,
     )
     staff.goto(f"{live_server.url}/staff/cases/")
     staff.get_by_role("link", name="3号楼电梯停运").click()
@@ -95,8 +76,13 @@ def test_a_request_from_phone_to_closing(browser, live_server, tree, artefacts, 
     staff_context.close()
 
     # 3. The grid worker resolves it with a reply, starting from nothing but their words.
-    worker_context, worker = _context(
-        browser, live_server, language, DESKTOP, tree.people[Role.GRID_WORKER]
+    worker_context, worker = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.GRID_WORKER],
+        language=language,
+        prefer_language=True,
     )
     worker.goto(f"{live_server.url}/staff/cases/{case.pk}/")
     _act(
@@ -155,8 +141,12 @@ def test_an_overdue_request_escalates_and_a_second_transfer_waits(
     services.case_transfer(case=moved, actor=secretary, to_unit=tree.community_a2, note="属桂香")
     services.case_transfer(case=moved, actor=other, to_unit=tree.community_a1, note="属柳岸")
 
-    context, page = _context(
-        browser, live_server, "zh-hans", DESKTOP, tree.people[Role.STREET_SUPERVISOR]
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.STREET_SUPERVISOR],
+        prefer_language=True,
     )
     page.goto(f"{live_server.url}/staff/notifications/")
     assert "未被柳岸社区按时受理" in page.content()

@@ -5,42 +5,21 @@ var/artefacts)."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from jiceng.conduct.models import RectificationEvidence, RectificationItem, RectificationStatus
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.conduct.conftest import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, user, viewport):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport=viewport)
-    context.add_cookies(
-        [
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url},
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
 
 def test_visit_report_return_and_verify_in_the_browser(browser, live_server, tree, artefacts):
     owner = tree.people[Role.COMMUNITY_STAFF]
-    context, page = _page(browser, live_server, tree.people[Role.STREET_SUPERVISOR], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.STREET_SUPERVISOR]
+    )
     page.goto(live_server.url + reverse("conduct_visit_new"))
     page.locator('select[name="unit"]').select_option(tree.community_a1.code)
     page.locator('[data-testid="choose-unit"]').click()
@@ -58,7 +37,7 @@ def test_visit_report_return_and_verify_in_the_browser(browser, live_server, tre
     assert (item.owner, item.weight, item.status) == (owner, 2, RectificationStatus.OPEN)
     detail = reverse("conduct_rectification_detail", args=[item.pk])
 
-    context, page = _page(browser, live_server, owner, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, user=owner)
     page.goto(live_server.url + reverse("conduct_rectification_list"))
     page.locator(f'a[href="{detail}"]').click()
     page.wait_for_url(f"**{detail}")
@@ -73,7 +52,9 @@ def test_visit_report_return_and_verify_in_the_browser(browser, live_server, tre
     context.close()
     assert RectificationEvidence.objects.get().original_name == "公示牌照片.pdf"
 
-    context, page = _page(browser, live_server, tree.people[Role.STREET_SUPERVISOR], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.STREET_SUPERVISOR]
+    )
     page.goto(live_server.url + detail)
     page.locator('textarea[name="return-reason"]').fill("公示牌缺少节假日安排。")
     page.locator('[data-action="return"] button[type="submit"]').click()
@@ -82,14 +63,16 @@ def test_visit_report_return_and_verify_in_the_browser(browser, live_server, tre
     item.refresh_from_db()
     assert (item.status, item.progress) == (RectificationStatus.RETURNED, 100)
 
-    context, page = _page(browser, live_server, owner, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, user=owner)
     page.goto(live_server.url + detail)
     page.locator('textarea[name="report-note"]').fill("已补充节假日安排。")
     page.locator('[data-action="report"] button[type="submit"]').click()
     page.locator('[data-event="reported"]').nth(1).wait_for()
     context.close()
 
-    context, page = _page(browser, live_server, tree.people[Role.STREET_SUPERVISOR], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.STREET_SUPERVISOR]
+    )
     page.goto(live_server.url + detail)
     page.locator('[data-action="verify"] button[type="submit"]').click()
     page.locator('[data-event="verified"]').wait_for()

@@ -6,17 +6,14 @@ receipt code and passphrase, and the community's staff see nothing of it."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from jiceng.conduct.misconduct_models import MisconductReport, MisconductStatus
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 PASS = "柳岸举报2026"
 DETAILS = "办理居住证明时，窗口人员要求先交200元“加急费”才给盖章。"
 ANSWER = "经街道纪工委核查，情况属实，已责令退还并对当事人诫勉谈话。"
@@ -47,25 +44,6 @@ TEXT = {
 }
 
 
-def _page(browser, live_server, viewport, user=None, language="zh-hans"):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
-
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_anonymous_report_answered_and_read_in_the_browser(
     browser, live_server, tree, artefacts, language
@@ -77,7 +55,7 @@ def test_anonymous_report_answered_and_read_in_the_browser(
         person.preferred_language = language
         person.save()
 
-    context, page = _page(browser, live_server, PHONE, language=language)
+    context, page = open_page(browser, live_server, viewport=PHONE, language=language)
     page.goto(live_server.url + reverse("misconduct_report"))
     page.get_by_role("heading", name=text["form"]).wait_for(state="visible")
     page.locator('select[name="kind"]').select_option("extortion")
@@ -94,7 +72,9 @@ def test_anonymous_report_answered_and_read_in_the_browser(
     report = MisconductReport.objects.get()
     assert report.anonymous and report.handling_unit == tree.street_a
 
-    context, page = _page(browser, live_server, DESKTOP, inspector, language)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=inspector, language=language
+    )
     # Told in the app, with nothing of the report's text.
     page.goto(live_server.url + reverse("notifications"))
     page.get_by_text(f"MR-{report.pk}", exact=False).first.wait_for(state="visible")
@@ -120,7 +100,7 @@ def test_anonymous_report_answered_and_read_in_the_browser(
     report.refresh_from_db()
     assert report.status == MisconductStatus.ACCEPTED
 
-    context, page = _page(browser, live_server, PHONE, language=language)
+    context, page = open_page(browser, live_server, viewport=PHONE, language=language)
     page.goto(live_server.url + reverse("misconduct_lookup"))
     page.locator('input[name="code"]').fill(code)
     page.locator('input[name="passphrase"]').fill(PASS)
@@ -134,7 +114,9 @@ def test_anonymous_report_answered_and_read_in_the_browser(
     page.screenshot(path=str(artefacts / f"misconduct-answer-{language}.png"), full_page=True)
     context.close()
 
-    context, page = _page(browser, live_server, DESKTOP, secretary, language)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=secretary, language=language
+    )
     page.goto(live_server.url + reverse("staff_home"))
     assert page.locator(f'a[href="{reverse("misconduct_inbox")}"]').count() == 0
     for url in (

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from jiceng.orgs.roles import Role
-from tests.conduct.test_browser_journey import DESKTOP, _page
+from tests.browser import DESKTOP, open_page
 from tests.conduct.test_obstruction_views import bounce  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,9 @@ def test_the_sankey_is_drawn_and_the_cases_are_linked(
     bounce,  # noqa: F811
 ):
     [case_id] = bounce()
-    context, page = _page(browser, live_server, tree.people[Role.STREET_SUPERVISOR], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.STREET_SUPERVISOR]
+    )
     page.goto(
         live_server.url
         + reverse("obstruction_unit_code", args=["QH-DH"])

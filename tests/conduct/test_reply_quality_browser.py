@@ -11,7 +11,7 @@ from jiceng.cases.services import case_accept, case_dispatch, case_resolve, case
 from jiceng.conduct.reply_quality_models import ReplyScore
 from jiceng.core.actors import ANONYMOUS
 from jiceng.orgs.roles import Role
-from tests.conduct.test_browser_journey import DESKTOP, _page
+from tests.browser import DESKTOP, open_page
 from tests.factories import actor_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,9 @@ def test_staff_see_the_badges_and_residents_do_not(browser, live_server, tree, a
     score = ReplyScore.objects.get(reply__case=case)
     assert score.perfunctory
 
-    context, page = _page(browser, live_server, tree.people[Role.BRANCH_SECRETARY], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.BRANCH_SECRETARY]
+    )
     page.goto(live_server.url + reverse("case_detail", args=[case.pk]))
     badges = page.get_by_test_id("reply-quality")
     badges.wait_for()

@@ -25,10 +25,8 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -53,37 +51,16 @@ from jiceng.evaluation.result_selectors import GRADE_LABELS
 from jiceng.evaluation.round_services import IndicatorAnswer
 from jiceng.evaluation.scoring import Grade
 from jiceng.orgs.models import OrgUnit, User
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.evaluation.test_survey_services import good_answers, questions_by_key
 from tests.factories import actor_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGE = "zh-hans"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 BROWSER_RESIDENTS = 3
 MORE_RESIDENTS = 4  # through the services: 7 answers × 5 ratings reach the minimum of 30
 HOUSEHOLDS = 10
-
-
-def _page(browser, live_server, viewport, user=None):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": LANGUAGE, "url": live_server.url}]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # the pages confirm before moving on
-    return context, page
 
 
 def _label(choice) -> str:
@@ -178,7 +155,9 @@ def test_demo_round_from_opening_to_a_decided_appeal(
         page.screenshot(path=artefacts / f"demo-evaluation-{step}.png", full_page=True)
 
     # 1. The district administrator finds the draft round in the list and opens it.
-    admin_context, desk = _page(browser, live_server, DESKTOP, admin)
+    admin_context, desk = open_page(
+        browser, live_server, viewport=DESKTOP, user=admin, accept_dialogs=True, timeout_ms=20_000
+    )
     desk.goto(live_server.url + reverse("round_list"))
     with desk.expect_navigation():
         desk.get_by_role("link", name=round_.name, exact=True).click()
@@ -203,7 +182,14 @@ def test_demo_round_from_opening_to_a_decided_appeal(
     self_indicators = round_services.indicators_for(round_, ours.unit_class, "self")
     needing_evidence = [i for i in self_indicators if i["evidence_required"]]
     assert self_indicators and needing_evidence
-    unit_context, unit_page = _page(browser, live_server, DESKTOP, secretary)
+    unit_context, unit_page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=secretary,
+        accept_dialogs=True,
+        timeout_ms=20_000,
+    )
     unit_page.goto(live_server.url + reverse("self_list"))
     with unit_page.expect_navigation():
         unit_page.get_by_role("link", name=round_.name, exact=True).click()
@@ -238,7 +224,9 @@ def test_demo_round_from_opening_to_a_decided_appeal(
     assert round_.state == RoundState.RESIDENTS
 
     # 4. The street supervisor sets the households surveyed and creates their codes ...
-    street_context, street_page = _page(browser, live_server, DESKTOP, street)
+    street_context, street_page = open_page(
+        browser, live_server, viewport=DESKTOP, user=street, accept_dialogs=True, timeout_ms=20_000
+    )
     street_page.goto(live_server.url + reverse("survey_unit", args=[ours.pk]))
     households = street_page.locator(
         f'form[action="{reverse("survey_households", args=[ours.pk])}"]'
@@ -262,7 +250,9 @@ def test_demo_round_from_opening_to_a_decided_appeal(
     # ... residents answer by code on their phones ...
     q = questions_by_key(round_)
     for number, link in enumerate(links[:BROWSER_RESIDENTS]):
-        resident_context, resident = _page(browser, live_server, PHONE)
+        resident_context, resident = open_page(
+            browser, live_server, viewport=PHONE, accept_dialogs=True, timeout_ms=20_000
+        )
         resident.goto(link)
         resident.check(f"#q{q['overall'].pk}-{5 - number % 2}")
         resident.check(f"#q{q['raised'].pk}-0")

@@ -14,9 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -38,39 +36,16 @@ from jiceng.evaluation.result_selectors import GRADE_LABELS
 from jiceng.evaluation.round_services import IndicatorAnswer
 from jiceng.orgs.models import Membership
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.evaluation.factories import make_open_round, make_scheme
 from tests.evaluation.test_survey_services import good_answers, questions_by_key
 from tests.factories import actor_for, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 BROWSER_RESIDENTS = 3
 MORE_RESIDENTS = 4  # answered through the service, so the residents' part reaches its minimum
-
-
-def _context(browser, live_server, language, viewport, user=None):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
-    if user is not None:
-        user.preferred_language = language
-        user.save()
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # the pages confirm before moving on
-    return context, page
 
 
 def _post(page, url_name: str, *args: object) -> None:
@@ -124,7 +99,15 @@ def test_a_round_from_opening_to_a_decided_appeal(
     shot = f"evaluation-journey-{language}"
 
     # 1. The district administrator opens the round on its page.
-    admin_context, desk = _context(browser, live_server, language, DESKTOP, admin)
+    admin_context, desk = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=admin,
+        language=language,
+        prefer_language=True,
+        accept_dialogs=True,
+    )
     desk.goto(live_server.url + reverse("round_detail", args=[round_.pk]))
     _post(desk, "round_open", round_.pk)
     round_.refresh_from_db()
@@ -134,7 +117,15 @@ def test_a_round_from_opening_to_a_decided_appeal(
     desk.screenshot(path=artefacts / f"{shot}-1-opened.png", full_page=True)
 
     # 2. The secretary, on a phone, scores, explains, attaches evidence and submits.
-    phone_context, phone = _context(browser, live_server, language, PHONE, secretary)
+    phone_context, phone = open_page(
+        browser,
+        live_server,
+        viewport=PHONE,
+        user=secretary,
+        language=language,
+        prefer_language=True,
+        accept_dialogs=True,
+    )
     phone.goto(live_server.url + reverse("self_list"))
     with phone.expect_navigation():
         phone.get_by_role("link", name=round_.name).click()
@@ -172,7 +163,15 @@ def test_a_round_from_opening_to_a_decided_appeal(
     assert round_.state == RoundState.RESIDENTS
 
     # 4. The street supervisor creates codes for the community's households ...
-    street_context, street = _context(browser, live_server, language, DESKTOP, supervisor)
+    street_context, street = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=supervisor,
+        language=language,
+        prefer_language=True,
+        accept_dialogs=True,
+    )
     street.goto(live_server.url + reverse("survey_unit", args=[ours.pk]))
     batch_form = street.get_by_test_id("batch-form")
     batch_form.locator('[name="count"]').fill(str(BROWSER_RESIDENTS + MORE_RESIDENTS))
@@ -188,7 +187,9 @@ def test_a_round_from_opening_to_a_decided_appeal(
     # ... and residents answer by code on their phones.
     q = questions_by_key(round_)
     for number, link in enumerate(links[:BROWSER_RESIDENTS]):
-        resident_context, resident = _context(browser, live_server, language, PHONE)
+        resident_context, resident = open_page(
+            browser, live_server, viewport=PHONE, language=language, accept_dialogs=True
+        )
         resident.goto(link)
         resident.check(f"#q{q['overall'].pk}-{5 - number % 2}")
         resident.check(f"#q{q['raised'].pk}-0")

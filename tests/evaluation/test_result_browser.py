@@ -7,8 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -29,33 +27,12 @@ from jiceng.evaluation.result_services import results_compute, round_publish
 from jiceng.evaluation.scoring import Source
 from jiceng.evaluation.views_results import SOURCE_LABELS
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.evaluation.factories import make_scheme
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
 from tests.factories import actor_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, user, viewport):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport=viewport)
-    context.add_cookies(
-        [
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url},
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def test_publish_report_and_appeal_in_the_browser(browser, live_server, tree, artefacts):
@@ -67,7 +44,9 @@ def test_publish_report_and_appeal_in_the_browser(browser, live_server, tree, ar
     results_compute(round_=round_, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
     result = Result.objects.get(round_unit=a)
 
-    context, page = _page(browser, live_server, tree.people[Role.DISTRICT_ADMIN], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.DISTRICT_ADMIN]
+    )
     page.goto(live_server.url + reverse("result_list", args=[round_.pk]))
     page.locator('[data-testid="publish"]').click()
     page.wait_for_url(f"**{reverse('result_list', args=[round_.pk])}")
@@ -77,7 +56,9 @@ def test_publish_report_and_appeal_in_the_browser(browser, live_server, tree, ar
     round_.refresh_from_db()
     assert round_.state == RoundState.PUBLISHED
 
-    context, page = _page(browser, live_server, tree.people[Role.BRANCH_SECRETARY], PHONE)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=tree.people[Role.BRANCH_SECRETARY]
+    )
     page.goto(live_server.url + reverse("report_unit", args=[result.pk]))
     page.locator("#radar-chart svg").wait_for()
     page.locator("#peers-chart svg").wait_for()
@@ -93,7 +74,9 @@ def test_publish_report_and_appeal_in_the_browser(browser, live_server, tree, ar
     appeal = Appeal.objects.get()
     assert appeal.status == AppealStatus.PENDING
 
-    context, page = _page(browser, live_server, tree.people[Role.DISTRICT_ADMIN], DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.DISTRICT_ADMIN]
+    )
     page.goto(live_server.url + reverse("appeal_detail", args=[appeal.pk]))
     page.locator('input[name="decision"][value="dismissed"]').check()
     page.locator('textarea[name="reason"]').fill("经核实，走访记录已全部计入。")
@@ -155,7 +138,9 @@ def test_the_report_draws_a_radar_of_the_dimensions_and_the_trend(
     result = Result.objects.get(round_unit=a)
     assert set(result.details["dimensions"]["self"]) == {"service", "outcome", "conduct"}
 
-    context, page = _page(browser, live_server, tree.people[Role.BRANCH_SECRETARY], PHONE)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=tree.people[Role.BRANCH_SECRETARY]
+    )
     page.goto(live_server.url + reverse("report_unit", args=[result.pk]))
     for chart in ("radar", "peers", "trend"):
         page.locator(f"#{chart}-chart svg").wait_for()

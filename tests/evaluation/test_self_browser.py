@@ -4,41 +4,18 @@ the street returns it, the secretary corrects it; later a rater rates the unit."
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from jiceng.core.actors import SYSTEM
 from jiceng.evaluation import round_services as services
 from jiceng.evaluation.models import AssessmentStatus, SelfAssessment, SuperiorRating
 from jiceng.orgs.models import Membership
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.evaluation.factories import make_open_round, make_scheme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def _page(browser, live_server, user, viewport):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport=viewport)
-    context.add_cookies(
-        [
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url},
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())
-    return context, page
 
 
 def test_self_assessment_returned_corrected_then_rated(
@@ -52,7 +29,9 @@ def test_self_assessment_returned_corrected_then_rated(
     assessment = SelfAssessment.objects.get(round_unit__round=round_)
 
     # 1. The secretary, on a phone, scores every indicator, attaches evidence and submits.
-    context, page = _page(browser, live_server, user, PHONE)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=user, language="en", accept_dialogs=True
+    )
     page.goto(f"{live_server.url}/evaluation/self/")
     with page.expect_navigation():
         page.get_by_role("link", name=round_.name).click()
@@ -81,7 +60,9 @@ def test_self_assessment_returned_corrected_then_rated(
 
     # 2. The street supervisor returns it with a reason.
     supervisor = tree.people[Role.STREET_SUPERVISOR]
-    context, page = _page(browser, live_server, supervisor, DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=supervisor, language="en", accept_dialogs=True
+    )
     page.goto(f"{live_server.url}/evaluation/self/{assessment.round_unit_id}/review/")
     page.fill("#id_reason", "走访记录请补充附件。")
     with page.expect_navigation():
@@ -89,7 +70,9 @@ def test_self_assessment_returned_corrected_then_rated(
     context.close()
 
     # 3. The secretary sees why, corrects and submits again.
-    context, page = _page(browser, live_server, user, PHONE)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=user, language="en", accept_dialogs=True
+    )
     page.goto(f"{live_server.url}/evaluation/self/{assessment.round_unit_id}/")
     assert page.get_by_text("走访记录请补充附件。").is_visible()
     page.fill("#points-visits", "3")
@@ -106,7 +89,9 @@ def test_self_assessment_returned_corrected_then_rated(
     services.rater_appoint(
         actor=SYSTEM, round_=round_, membership=Membership.objects.get(user=supervisor)
     )
-    context, page = _page(browser, live_server, supervisor, DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=supervisor, language="en", accept_dialogs=True
+    )
     page.goto(f"{live_server.url}/evaluation/ratings/")
     with page.expect_navigation():
         page.get_by_role("link", name="柳岸社区").click()

@@ -5,39 +5,16 @@ a new version that has learnt from the correction."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from jiceng.cases.default_categories import load
 from jiceng.cases.models import Case, Category
 from jiceng.insight.models_classifier import CategoryCorrection, ClassifierModel
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.insight.classifier_helpers import FAST, trained
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, viewport, user=None):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    return context, page
 
 
 def test_suggestions_correction_and_retraining_in_the_browser(
@@ -58,7 +35,7 @@ def test_suggestions_correction_and_retraining_in_the_browser(
         ),
     )
 
-    context, page = _page(browser, live_server, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, timeout_ms=30_000)
     page.goto(live_server.url + reverse("case_report"))
     page.locator('select[name="area"]').select_option(str(tree.community_a1.pk))
     page.locator('input[name="title"]').fill("电梯停了")
@@ -71,7 +48,13 @@ def test_suggestions_correction_and_retraining_in_the_browser(
     case = Case.objects.order_by("-pk").first()
     assert case is not None and case.category.code == "other-matters"
 
-    context, page = _page(browser, live_server, DESKTOP, tree.people[Role.COMMUNITY_STAFF])
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.COMMUNITY_STAFF],
+        timeout_ms=30_000,
+    )
     page.goto(live_server.url + reverse("case_detail", args=[case.pk]))
     panel = page.locator('[data-testid="category-panel"]')
     panel.wait_for()
@@ -84,7 +67,13 @@ def test_suggestions_correction_and_retraining_in_the_browser(
     assert case.category.code == "lift"
     assert CategoryCorrection.objects.filter(case=case).count() == 1
 
-    context, page = _page(browser, live_server, DESKTOP, tree.people[Role.DISTRICT_ADMIN])
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.DISTRICT_ADMIN],
+        timeout_ms=30_000,
+    )
     page.goto(live_server.url + reverse("classifier_models"))
     page.locator('[data-testid="corrections-since"]').wait_for()
     page.locator('[data-testid="retrain"]').click()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from jiceng.cases import services
 from jiceng.cases.models import Case, Category, Channel
 from jiceng.core.actors import ANONYMOUS
 from jiceng.insight.models_routing import CaseSupport
+from tests.browser import PHONE, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,12 +22,7 @@ def test_a_resident_sees_the_same_problem_and_says_me_too(browser, live_server, 
         description="柳岸花园3幢旁边的垃圾站已经三天没有清运，气味很大，苍蝇很多。",
         channel=Channel.WEB,
     )
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = open_page(browser, live_server, viewport=PHONE, language="en")
     page.goto(f"{live_server.url}/report/")
     page.select_option("#id_area", label="桂香社区")  # same street as 柳岸社区
     page.fill("#id_title", "垃圾站满了没人清运")

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from jiceng.cases import services
@@ -18,6 +16,7 @@ from jiceng.core.actors import ANONYMOUS, SYSTEM
 from jiceng.insight.hot_services import hot_issues_assign
 from jiceng.insight.models_hot import IssueOfMonth
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,21 +43,9 @@ def test_street_adopts_the_hottest_issue(browser, live_server, tree, artefacts):
             )
     hot_issues_assign(actor=SYSTEM)
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    client = Client()
-    client.force_login(tree.people[Role.STREET_SUPERVISOR])
-    context.add_cookies(
-        [
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url},
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-        ]
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.STREET_SUPERVISOR]
     )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
     page.goto(live_server.url + reverse("hot_issue_list"))
     rows = page.locator('[data-testid="hot-issues"] tbody tr')
     assert rows.count() == 2

@@ -8,38 +8,15 @@ import re
 from io import StringIO
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from jiceng.library.demo_data import seed_library
 from jiceng.library.models import Document
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.library.pdfs import chinese_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, viewport, user=None):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 @pytest.fixture
@@ -51,7 +28,7 @@ def library(tree, settings):
 def test_a_resident_searches_in_chinese_and_reads_a_partial_view(
     browser, live_server, library, artefacts
 ):
-    context, page = _page(browser, live_server, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE)
     page.goto(live_server.url + "/")
     search_url = reverse("library_search")
     page.locator(f"a[href='{search_url}']").last.click()
@@ -71,7 +48,9 @@ def test_a_resident_searches_in_chinese_and_reads_a_partial_view(
 def test_staff_upload_a_pdf_that_becomes_searchable(browser, live_server, tree, library, tmp_path):
     pdf = tmp_path / "elevator.pdf"
     pdf.write_bytes(chinese_pdf(["柳岸社区加装电梯议事规则", "楼栋长牵头逐户征求意见"]))
-    context, page = _page(browser, live_server, DESKTOP, tree.people[Role.COMMUNITY_STAFF])
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.COMMUNITY_STAFF]
+    )
     page.goto(live_server.url + reverse("library_upload"))
     form = page.get_by_test_id("library-document-form")
     form.locator("[name=title]").fill("加装电梯议事经验")
@@ -80,7 +59,9 @@ def test_staff_upload_a_pdf_that_becomes_searchable(browser, live_server, tree, 
     page.wait_for_url(re.compile(r"/library/\d+/$"))
     context.close()
 
-    context, page = _page(browser, live_server, DESKTOP, tree.people[Role.DISTRICT_ADMIN])
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.DISTRICT_ADMIN]
+    )
     page.goto(live_server.url + reverse("library_review_queue"))
     page.get_by_test_id("review-queue").get_by_role("link", name="加装电梯议事经验").click()
     review = page.get_by_test_id("review-form")
@@ -89,7 +70,7 @@ def test_staff_upload_a_pdf_that_becomes_searchable(browser, live_server, tree, 
     page.wait_for_url(re.compile(r"/library/review/$"))
     context.close()
 
-    context, page = _page(browser, live_server, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE)
     page.goto(live_server.url + reverse("library_search") + "?q=楼栋长")
     results = page.get_by_test_id("library-results")
     assert results.get_by_role("link", name="加装电梯议事经验").is_visible()
@@ -99,7 +80,7 @@ def test_staff_upload_a_pdf_that_becomes_searchable(browser, live_server, tree, 
 def test_a_dispute_takes_a_document_down(browser, live_server, tree, library):
     document = Document.objects.filter(visibility="public").order_by("pk").first()
     url = live_server.url + reverse("library_document", args=[document.pk])
-    context, page = _page(browser, live_server, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE)
     page.goto(url)
     page.get_by_test_id("dispute-link").click()
     form = page.get_by_test_id("dispute-form")
@@ -111,7 +92,9 @@ def test_a_dispute_takes_a_document_down(browser, live_server, tree, library):
     assert page.get_by_test_id("dispute-received").is_visible()
     context.close()
 
-    context, page = _page(browser, live_server, DESKTOP, tree.people[Role.DISTRICT_ADMIN])
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=tree.people[Role.DISTRICT_ADMIN]
+    )
     page.goto(live_server.url + reverse("library_disputes"))
     page.get_by_test_id("dispute-list").get_by_role("link").first.click()
     hide = page.get_by_test_id("hide-form")
@@ -126,7 +109,7 @@ def test_a_dispute_takes_a_document_down(browser, live_server, tree, library):
     assert document.taken_down
     context.close()
 
-    context, page = _page(browser, live_server, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE)
     response = page.goto(url)
     assert response is not None and response.status == 404
     context.close()

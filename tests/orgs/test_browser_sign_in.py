@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from jiceng.orgs.roles import Role
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, language: str, viewport: dict[str, int]):
-    context = browser.new_context(viewport=viewport, locale=language)
-    context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def _sign_in(page, live_server, username: str) -> None:
@@ -33,7 +20,9 @@ def _sign_in(page, live_server, username: str) -> None:
 
 
 def test_grid_worker_on_a_phone_in_chinese(browser, live_server, tree, artefacts):
-    context, page = _page(browser, live_server, "zh-hans", PHONE)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, language="zh-hans", locale="zh-hans"
+    )
     page.goto(live_server.url)
     assert page.locator("h1").inner_text().startswith("社区为您服务")
     page.screenshot(path=artefacts / "landing-zh-phone.png", full_page=True)
@@ -54,7 +43,9 @@ def test_district_admin_on_a_desktop_in_english(browser, live_server, tree, arte
     admin.preferred_language = "en"
     admin.save()
     # The visitor's browser asks for Chinese; the administrator's own preference wins at sign-in.
-    context, page = _page(browser, live_server, "zh-hans", DESKTOP)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, language="zh-hans", locale="zh-hans"
+    )
     _sign_in(page, live_server, admin.username)
     assert page.get_by_test_id("acting-unit").inner_text() == "青禾区"
     assert "Configure categories, deadlines and evaluation schemes" in page.content()
@@ -88,7 +79,7 @@ def test_district_admin_on_a_desktop_in_english(browser, live_server, tree, arte
 
 
 def test_wrong_password_then_right_one_with_the_keyboard(browser, live_server, tree, artefacts):
-    context, page = _page(browser, live_server, "en", PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, language="en", locale="en")
     page.goto(f"{live_server.url}/accounts/login/")
     # The first field has focus, and the labels name the fields.
     page.keyboard.type(tree.people[Role.BRANCH_SECRETARY].username)

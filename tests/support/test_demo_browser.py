@@ -15,9 +15,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -35,32 +33,12 @@ from jiceng.support.models import (
     VenueCheckIn,
 )
 from jiceng.support.venue_selectors import venue_schedule
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.conduct.conftest import PDF as EVIDENCE_PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGE = "zh-hans"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, viewport, user=None):
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": LANGUAGE, "url": live_server.url}]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return context, page
 
 
 def _label(choice) -> str:
@@ -98,7 +76,7 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
         page.screenshot(path=artefacts / f"demo-journey-{step}.png", full_page=True)
 
     # 1. A resident opens the poster's check-in link on a phone and checks in: no account.
-    context, page = _page(browser, live_server, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, timeout_ms=20_000)
     page.goto(f"{live_server.url}/v/{venue.public_code}/")
     assert venue.name in page.content()
     page.check('input[name="service"][value="consultation"]')
@@ -115,7 +93,7 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
     assert (latest.service, latest.rating) == ("consultation", 4)
 
     # 2. The grid worker logs a residents' consultation held at the centre this morning.
-    context, page = _page(browser, live_server, DESKTOP, grid)
+    context, page = open_page(browser, live_server, viewport=DESKTOP, user=grid, timeout_ms=20_000)
     page.goto(live_server.url + reverse("venue_detail", args=[venue.pk]))
     with page.expect_navigation():
         page.get_by_test_id("log-activity").click()
@@ -134,7 +112,9 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
 
     # 3. The street supervisor records the unannounced visit of the last posted morning: closed.
     moment = _last_posted_moment(venue)
-    context, page = _page(browser, live_server, DESKTOP, street)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=street, timeout_ms=20_000
+    )
     page.goto(live_server.url + reverse("venue_detail", args=[venue.pk]))
     with page.expect_navigation():
         page.get_by_test_id("spot-check").click()
@@ -157,7 +137,7 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
 
     # 4. The community's staff member opens the item from the spot check on a phone and
     #    reports it done with evidence.
-    context, page = _page(browser, live_server, PHONE, staff)
+    context, page = open_page(browser, live_server, viewport=PHONE, user=staff, timeout_ms=20_000)
     page.goto(live_server.url + check_url)
     with page.expect_navigation():
         page.get_by_test_id("rectification-link").click()
@@ -175,7 +155,9 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
     context.close()
 
     # 5. The supervisor verifies it.
-    context, page = _page(browser, live_server, DESKTOP, street)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=street, timeout_ms=20_000
+    )
     page.goto(live_server.url + detail)
     verify = page.locator('form[data-action="verify"]')
     verify.locator('textarea[name="verify-note"]').fill("复查时有人值守，整改到位。")
@@ -194,7 +176,9 @@ def test_demo_check_in_activity_spot_check_rectified_verified_and_the_ledger(
         FundEntry.objects.filter(unit=community, status=FundStatus.PENDING).order_by("pk").first()
     )
     assert pending is not None
-    context, page = _page(browser, live_server, DESKTOP, secretary)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=secretary, timeout_ms=20_000
+    )
     page.goto(live_server.url + reverse("fund_approvals"))
     with page.expect_navigation():
         page.locator(f'a[href="{reverse("fund_entry_detail", args=[pending.pk])}"]').click()

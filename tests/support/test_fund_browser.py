@@ -5,37 +5,14 @@ and the ledger shows the figures."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from jiceng.orgs.roles import Role
 from jiceng.support.models import FundEntry, FundStatus
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.support.funds_helpers import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, user, viewport):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport=viewport)
-    context.add_cookies(
-        [
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url},
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def test_ledger_allocation_expense_approval_and_reversal(
@@ -47,7 +24,9 @@ def test_ledger_allocation_expense_approval_and_reversal(
     ledger_url = f"{live_server.url}/support/funds/"
 
     # 1. Community staff book the year's allocation and two expenditures, on a phone.
-    context, page = _page(browser, live_server, tree.people[Role.COMMUNITY_STAFF], PHONE)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=tree.people[Role.COMMUNITY_STAFF], language="en"
+    )
     page.goto(ledger_url)
     with page.expect_navigation():
         page.get_by_test_id("new-allocation").click()
@@ -91,8 +70,12 @@ def test_ledger_allocation_expense_approval_and_reversal(
     page.screenshot(path=artefacts / "fund-ledger-phone.png", full_page=True)
 
     # 2. The secretary approves the large expenditure.
-    secretary_context, secretary = _page(
-        browser, live_server, tree.people[Role.BRANCH_SECRETARY], DESKTOP
+    secretary_context, secretary = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.BRANCH_SECRETARY],
+        language="en",
     )
     secretary.goto(f"{ledger_url}approvals/")
     with secretary.expect_navigation():

@@ -14,8 +14,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -27,36 +25,13 @@ from jiceng.conduct.models import (
 )
 from jiceng.orgs.roles import Role
 from jiceng.support.models import FundEntry, FundKind, FundStatus, FundVoucher
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.conduct.conftest import PDF as EVIDENCE_PDF
 from tests.support.funds_helpers import PDF as VOUCHER_PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = ["zh-hans", "en"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _context(browser, live_server, language, viewport, user):
-    """A browser context signed in as `user` (session cookie) and speaking `language`."""
-    user.preferred_language = language
-    user.save()
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport=viewport)
-    context.add_cookies(
-        [
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def _yuan(text: str) -> Decimal:
@@ -86,7 +61,9 @@ def test_funds_allocation_approval_and_reversal_in_the_ledger(
     secretary = tree.people[Role.BRANCH_SECRETARY]
 
     # 1. Community staff book the year's allocation and two expenditures.
-    context, page = _context(browser, live_server, language, DESKTOP, staff)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=staff, language=language, prefer_language=True
+    )
     page.goto(ledger_url)
     assert (page.locator("html").get_attribute("lang") or "").lower() == language
     with page.expect_navigation():
@@ -131,7 +108,14 @@ def test_funds_allocation_approval_and_reversal_in_the_ledger(
     context.close()
 
     # 2. The secretary finds it among those awaiting approval, with its voucher, and approves.
-    context, page = _context(browser, live_server, language, DESKTOP, secretary)
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=secretary,
+        language=language,
+        prefer_language=True,
+    )
     page.goto(live_server.url + reverse("fund_approvals"))
     detail = reverse("fund_entry_detail", args=[large.pk])
     with page.expect_navigation():
@@ -146,7 +130,9 @@ def test_funds_allocation_approval_and_reversal_in_the_ledger(
     context.close()
 
     # 3. Staff reverse the mistaken expenditure with a reason.
-    context, page = _context(browser, live_server, language, DESKTOP, staff)
+    context, page = open_page(
+        browser, live_server, viewport=DESKTOP, user=staff, language=language, prefer_language=True
+    )
     page.goto(live_server.url + reverse("fund_entry_detail", args=[mistaken.pk]))
     with page.expect_navigation():
         page.get_by_test_id("reverse").click()
@@ -203,7 +189,14 @@ def test_rectification_visit_report_on_a_phone_and_verify(
     title = "党群服务中心门口未公示开放时间"
 
     # 1. The street supervisor records the visit to 柳岸社区 with one finding.
-    context, page = _context(browser, live_server, language, DESKTOP, supervisor)
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=supervisor,
+        language=language,
+        prefer_language=True,
+    )
     page.goto(live_server.url + reverse("conduct_visit_new"))
     page.locator('select[name="unit"]').select_option(tree.community_a1.code)
     with page.expect_navigation():
@@ -229,7 +222,9 @@ def test_rectification_visit_report_on_a_phone_and_verify(
     detail = reverse("conduct_rectification_detail", args=[item.pk])
 
     # 2. The community's staff member reports it done, with a photo file, on a phone.
-    context, page = _context(browser, live_server, language, PHONE, staff)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=staff, language=language, prefer_language=True
+    )
     page.goto(live_server.url + reverse("conduct_rectification_list"))
     with page.expect_navigation():
         page.locator(f'a[href="{detail}"]').first.click()
@@ -248,7 +243,14 @@ def test_rectification_visit_report_on_a_phone_and_verify(
     assert RectificationEvidence.objects.get().original_name == "公示牌照片.pdf"
 
     # 3. The supervisor verifies it; the timeline shows every step with its evidence.
-    context, page = _context(browser, live_server, language, DESKTOP, supervisor)
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=supervisor,
+        language=language,
+        prefer_language=True,
+    )
     page.goto(live_server.url + detail)
     verify = page.locator('form[data-action="verify"]')
     verify.locator('textarea[name="verify-note"]').fill("现场复核，已整改到位。")

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -23,36 +21,13 @@ from jiceng.core.actors import SYSTEM
 from jiceng.orgs.roles import Role
 from jiceng.support import venue_services as services
 from jiceng.support.models import SpotCheck, VenueActivity, VenueCheckIn
+from tests.browser import DESKTOP, PHONE, open_page
 from tests.conduct.conftest import PDF as EVIDENCE_PDF
 from tests.support.venue_helpers import ALL_DAY, make_venue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = ["zh-hans", "en"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _page(browser, live_server, language, viewport, user=None):
-    """A browser context speaking `language`, signed in as `user` (session cookie) if given."""
-    context = browser.new_context(viewport=viewport)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
-    if user is not None:
-        user.preferred_language = language
-        user.save()
-        client = Client()
-        client.force_login(user)
-        cookies.append(
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        )
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def _label(language: str, choice) -> str:
@@ -77,7 +52,7 @@ def test_venue_journey_check_in_activity_spot_check_rectified_and_verified(
         page.screenshot(path=artefacts / f"venue-journey-{language}-{step}.png", full_page=True)
 
     # 1. A resident scans the poster's code on a phone and checks in.
-    context, page = _page(browser, live_server, language, PHONE)
+    context, page = open_page(browser, live_server, viewport=PHONE, language=language)
     page.goto(f"{live_server.url}/v/{venue.public_code}/")
     assert (page.locator("html").get_attribute("lang") or "").lower() == language
     page.check('input[name="service"][value="paperwork"]')
@@ -92,7 +67,14 @@ def test_venue_journey_check_in_activity_spot_check_rectified_and_verified(
     context.close()
 
     # 2. A grid worker logs an activity at the community's venue.
-    context, page = _page(browser, live_server, language, DESKTOP, tree.people[Role.GRID_WORKER])
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=tree.people[Role.GRID_WORKER],
+        language=language,
+        prefer_language=True,
+    )
     page.goto(f"{live_server.url}/support/venues/{venue.pk}/")
     with page.expect_navigation():
         page.get_by_test_id("log-activity").click()
@@ -110,7 +92,14 @@ def test_venue_journey_check_in_activity_spot_check_rectified_and_verified(
 
     # 3. The street supervisor finds the venue closed during its posted hours; the spot check
     #    opens a rectification item for the community and links to it.
-    context, page = _page(browser, live_server, language, DESKTOP, supervisor)
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=supervisor,
+        language=language,
+        prefer_language=True,
+    )
     page.goto(f"{live_server.url}/support/venues/{venue.pk}/")
     with page.expect_navigation():
         page.get_by_test_id("spot-check").click()
@@ -147,7 +136,9 @@ def test_venue_journey_check_in_activity_spot_check_rectified_and_verified(
 
     # 5. The community's staff member finds the item on the unit's list and, on a phone,
     #    reports it done with a note and a photo file.
-    context, page = _page(browser, live_server, language, PHONE, staff)
+    context, page = open_page(
+        browser, live_server, viewport=PHONE, user=staff, language=language, prefer_language=True
+    )
     page.goto(live_server.url + reverse("conduct_rectification_list"))
     row = page.locator(f'tr[data-item="{item.pk}"]')
     assert item.title in row.inner_text()
@@ -174,7 +165,14 @@ def test_venue_journey_check_in_activity_spot_check_rectified_and_verified(
 
     # 6. The supervisor opens the item from the spot check and verifies it; the timeline
     #    shows it opened, reported and verified.
-    context, page = _page(browser, live_server, language, DESKTOP, supervisor)
+    context, page = open_page(
+        browser,
+        live_server,
+        viewport=DESKTOP,
+        user=supervisor,
+        language=language,
+        prefer_language=True,
+    )
     page.goto(live_server.url + check_url)
     with page.expect_navigation():
         page.get_by_test_id("rectification-link").click()
