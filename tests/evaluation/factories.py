@@ -89,6 +89,24 @@ def make_scheme(
     return scheme
 
 
+def add_conduct_dimension(scheme: Scheme) -> Indicator:
+    """A third dimension, 服务作风, of one 0–5 scale indicator (`meetings`): with it a unit's
+    report draws a radar."""
+    conduct = Indicator.objects.create(
+        scheme=scheme, code="conduct", name="服务作风", weight=Decimal("50"), position=3
+    )
+    return Indicator.objects.create(
+        scheme=scheme,
+        parent=conduct,
+        code="meetings",
+        name="议事协商",
+        rule=ScoringRule.SCALE,
+        rule_options={"top": 5},
+        max_points=Decimal("5"),
+        position=1,
+    )
+
+
 def make_open_round(
     organiser: OrgUnit,
     units: list[OrgUnit],

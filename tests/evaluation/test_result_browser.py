@@ -13,11 +13,9 @@ from django.utils import translation
 from jiceng.evaluation.models import (
     Appeal,
     AppealStatus,
-    Indicator,
     Result,
     RoundState,
     RoundUnit,
-    ScoringRule,
     SelfAssessment,
     SelfScore,
     SuperiorRating,
@@ -28,7 +26,7 @@ from jiceng.evaluation.scoring import Source
 from jiceng.evaluation.views_results import SOURCE_LABELS
 from jiceng.orgs.roles import Role
 from tests.browser import DESKTOP, PHONE, open_page
-from tests.evaluation.factories import make_scheme
+from tests.evaluation.factories import add_conduct_dimension, make_scheme
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
 from tests.factories import actor_for
 
@@ -97,20 +95,7 @@ def test_the_report_draws_a_radar_of_the_dimensions_and_the_trend(
 ):
     """With three dimensions or more the first chart is a radar (fewer draw bars), and a unit
     with an earlier published round sees its trend as a line."""
-    scheme = make_scheme(tree.district)
-    conduct = Indicator.objects.create(
-        scheme=scheme, code="conduct", name="服务作风", weight=Decimal("50"), position=3
-    )
-    Indicator.objects.create(
-        scheme=scheme,
-        parent=conduct,
-        code="meetings",
-        name="议事协商",
-        rule=ScoringRule.SCALE,
-        rule_options={"top": 5},
-        max_points=Decimal("5"),
-        position=1,
-    )
+    add_conduct_dimension(make_scheme(tree.district))
     admin = actor_for(tree.people[Role.DISTRICT_ADMIN])
     earlier = review_round(
         tree.district, [tree.community_a1], period=(date(2025, 7, 1), date(2025, 12, 31))

@@ -17,12 +17,10 @@ from openpyxl import load_workbook
 from jiceng.evaluation.models import (
     Appeal,
     AppealStatus,
-    Indicator,
     OpenLink,
     Result,
     RoundState,
     RoundUnit,
-    ScoringRule,
     SelfAssessment,
     SelfScore,
     SuperiorRating,
@@ -30,7 +28,7 @@ from jiceng.evaluation.models import (
 )
 from jiceng.evaluation.result_services import results_compute, round_publish
 from jiceng.orgs.roles import Role, UnitKind
-from tests.evaluation.factories import make_scheme
+from tests.evaluation.factories import add_conduct_dimension, make_scheme
 from tests.evaluation.result_fixtures import give_answers, give_ratings, give_self, review_round
 from tests.factories import actor_for, make_member, make_unit
 
@@ -245,20 +243,7 @@ def test_the_radar_holds_only_dimensions_every_source_scored(client, tree, self_
     """ECharts draws a missing radar value at the centre, like a 0: with three dimensions scored
     by both sources the chart is a radar; when the self-assessment leaves one out, two remain,
     so the page asks for bars over all three, where the missing one is a gap."""
-    scheme = make_scheme(tree.district)
-    conduct = Indicator.objects.create(
-        scheme=scheme, code="conduct", name="服务作风", weight=Decimal("50"), position=3
-    )
-    Indicator.objects.create(
-        scheme=scheme,
-        parent=conduct,
-        code="meetings",
-        name="议事协商",
-        rule=ScoringRule.SCALE,
-        rule_options={"top": 5},
-        max_points=Decimal("5"),
-        position=1,
-    )
+    add_conduct_dimension(make_scheme(tree.district))
     round_ = review_round(tree.district, [tree.community_a1])
     unit = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
     give_self(unit, items=3, visits=4, complaints=7)
