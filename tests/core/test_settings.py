@@ -78,6 +78,7 @@ def test_commands_speak_the_default_language_unless_command_language_says_otherw
     assert _settings_in_subprocess({"COMMAND_LANGUAGE": "en"}, "settings.COMMAND_LANGUAGE") == "en"
 
 
+@pytest.mark.django_db
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite pragmas apply only when the database is SQLite")
