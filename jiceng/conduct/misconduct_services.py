@@ -6,8 +6,6 @@ reporter's contact details, passphrase or receipt code, nor the report's text.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from jiceng.core.actors import RESIDENT, Actor
 from jiceng.core.audit import AuditDraft, AuditRecord, audit_log
 from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
+from jiceng.core.receipts import new_receipt_code, normalise_code, receipt_digest
 from jiceng.orgs import lookups
 from jiceng.orgs.models import Membership, OrgUnit, User
 from jiceng.orgs.roles import Role
@@ -50,7 +49,6 @@ MAX_NOTE = 4000
 MIN_PASSPHRASE = 8
 MAX_PASSPHRASE = 128
 MAX_EVIDENCE_FILES = 5
-CODE_BYTES = 16  # 128 bits from the receipt code alone; the passphrase adds to it
 
 
 @dataclass(frozen=True)
@@ -60,20 +58,6 @@ class CheckedFile:
 
 
 # --- receipt codes and passphrases ----------------------------------------------------------
-def new_receipt_code() -> str:
-    """26 base32 characters (130 bits) in groups of four, easy to copy on a phone."""
-    raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().rstrip("=")
-    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
-
-
-def normalise_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())[:64]
-
-
-def receipt_digest(code: str) -> str:
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
-
-
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """A hash of nothing anyone knows, checked when the code is unknown so both cost the same."""
