@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.receipts import MAX_CODE
 from jiceng.library.models import (
     DisputeAction,
     DisputeDecision,
@@ -172,6 +173,15 @@ class DisputeForm(forms.Form):
         label=_("What do you ask us to do?"),
         choices=DisputeAction.choices,
         widget=forms.RadioSelect,
+    )
+
+
+class DisputeLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=MAX_CODE,
+        help_text=_("The code shown once when you filed the claim."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
 

@@ -252,6 +252,15 @@ class DisputeStatus(models.TextChoices):
     DECIDED = "decided", _("Decided")
 
 
+class DisputeState(models.TextChoices):
+    """What the claimant is told of their dispute's progress."""
+
+    # Own wording: the bare "Open" and "Decided" are translated for other pages' meanings.
+    OPEN = "open", _("Received, awaiting review")
+    HIDDEN = "hidden", _("Document hidden while the claim is reviewed")
+    DECIDED = "decided", _("Decision made")
+
+
 class DisputeDecision(models.TextChoices):
     AUTHORISED = "authorised", _("Use authorised: the document stays")
     TAKEN_DOWN = "taken_down", _("Taken down")
@@ -283,11 +292,21 @@ class Dispute(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    # SHA-256 of the claimant's receipt code (the code is shown to them once, never stored).
+    # Empty on disputes filed before receipts existed: no code finds them.
+    receipt_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("copyright dispute")
         verbose_name_plural = _("copyright disputes")
         indexes = [models.Index(fields=["status", "created_at"], name="library_dispute_queue_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receipt_digest"],
+                condition=~models.Q(receipt_digest=""),
+                name="library_dispute_receipt_uniq",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.claimant}: {self.document_id}"

@@ -18,6 +18,7 @@ from jiceng.core.actors import Actor
 from jiceng.core.audit import audit_log
 from jiceng.core.errors import Conflict, DomainError
 from jiceng.core.permissions import require
+from jiceng.core.receipts import new_receipt_code, normalise_code, receipt_digest
 from jiceng.library.extract import extract
 from jiceng.library.models import (
     Attachment,
@@ -26,6 +27,7 @@ from jiceng.library.models import (
     Dispute,
     DisputeAction,
     DisputeDecision,
+    DisputeState,
     DisputeStatus,
     Document,
     DocumentKind,
@@ -380,8 +382,10 @@ def dispute_file(
     contact: str,
     evidence: str,
     requested_action: str,
-) -> Dispute:
-    """A rights holder files a claim; administrators decide whether to hide the document."""
+) -> tuple[Dispute, str]:
+    """A rights holder files a claim; administrators decide whether to hide the document.
+
+    Returns the dispute and the claimant's receipt code: shown once, only its digest is stored."""
     if not claimant.strip():
         raise DomainError(_("Tell us who holds the rights."), field="claimant")
     if not contact.strip():
@@ -392,6 +396,7 @@ def dispute_file(
         )
     if requested_action not in DisputeAction.values:
         raise DomainError(_("Choose what you ask us to do."), field="requested_action")
+    code = new_receipt_code()
     with transaction.atomic():
         dispute = Dispute.objects.create(
             document=document,
@@ -399,15 +404,63 @@ def dispute_file(
             contact=contact.strip()[:200],
             evidence=evidence.strip()[:5000],
             requested_action=requested_action,
+            receipt_digest=receipt_digest(code),
         )
-        # The claimant's contact details stay out of the audit data.
+        # The claimant's contact details and receipt code stay out of the audit data.
         audit_log(
             actor=actor,
             action="library.dispute.filed",
             target=document,
             data={"dispute": dispute.pk, "requested_action": requested_action},
         )
-    return dispute
+    return dispute, code
+
+
+@dataclass(frozen=True)
+class DisputeReceipt:
+    """All the claimant learns with their receipt code: no other dispute, no administrator."""
+
+    document_title: str
+    filed_at: dt.datetime
+    state: DisputeState
+    decision: str  # the decision's label, when decided
+    reason: str  # the administrator's reason for the decision, when decided
+
+
+def dispute_lookup(*, code: str) -> DisputeReceipt | None:
+    """The claimant's view of the dispute with this receipt code, else None (unknown or wrong
+    code alike; disputes filed before receipts existed have none). Callers rate-limit by address."""
+    if not normalise_code(code or ""):
+        return None
+    found = (
+        Dispute.objects.filter(receipt_digest=receipt_digest(code))
+        .select_related("document")
+        .only(
+            "created_at",
+            "status",
+            "hidden_pending_review",
+            "decision",
+            "reason",
+            "document__title",
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    if found.status == DisputeStatus.DECIDED:
+        state = DisputeState.DECIDED
+    elif found.hidden_pending_review:
+        state = DisputeState.HIDDEN
+    else:
+        state = DisputeState.OPEN
+    decided = state == DisputeState.DECIDED
+    return DisputeReceipt(
+        document_title=found.document.title,
+        filed_at=found.created_at,
+        state=state,
+        decision=str(found.get_decision_display()) if decided else "",
+        reason=found.reason if decided else "",
+    )
 
 
 def dispute_hide(*, actor: Actor, dispute: Dispute, reason: str) -> Dispute:

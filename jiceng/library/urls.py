@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("review/", views.review_queue, name="library_review_queue"),
     path("review/<int:pk>/", views.review, name="library_review"),
     path("disputes/", views.disputes, name="library_disputes"),
+    path("disputes/lookup/", views.dispute_lookup, name="library_dispute_lookup"),
     path("disputes/<int:pk>/", views.dispute_detail, name="library_dispute_detail"),
     path("cases/<int:case_pk>/cite/", views.case_cite, name="library_case_cite"),
     path("<int:pk>/", views.document, name="library_document"),

@@ -23,6 +23,7 @@ from jiceng.library.forms import (
     CiteForm,
     DecisionForm,
     DisputeForm,
+    DisputeLookupForm,
     DocumentForm,
     HideForm,
     ReviewForm,
@@ -33,6 +34,7 @@ from jiceng.library.permissions import is_library_admin
 from jiceng.orgs.views import staff_required
 
 DISPUTE_LIMIT, DISPUTE_WINDOW = 5, 3600
+LOOKUP_LIMIT, LOOKUP_WINDOW = 10, 900
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -256,8 +258,33 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if filed is not None:
-                return render(request, "library/dispute_received.html", {"document": found})
+                # The code is shown once, in this answer, and is never part of a URL.
+                return render(
+                    request,
+                    "library/dispute_received.html",
+                    {"document": found, "code": filed[1]},
+                )
     return render(request, "library/dispute_form.html", {"document": found, "form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def dispute_lookup(request: HttpRequest) -> HttpResponse:
+    """The claimant follows their dispute with the receipt code (no account)."""
+    form = DisputeLookupForm(request.POST or None)
+    receipt = None
+    if request.method == "POST":
+        ratelimit.check(
+            "library-dispute-lookup",
+            ratelimit.client_ip(request),
+            limit=LOOKUP_LIMIT,
+            window_seconds=LOOKUP_WINDOW,
+        )
+        if form.is_valid():
+            receipt = services.dispute_lookup(code=form.cleaned_data["code"])
+            if receipt is None:
+                form.add_error("code", _("This receipt code does not match a claim."))
+    return render(request, "library/dispute_lookup.html", {"form": form, "receipt": receipt})
 
 
 @staff_required

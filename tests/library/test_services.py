@@ -248,7 +248,7 @@ def test_a_dispute_hides_then_takes_a_document_down(admin):
             evidence="x" * 20,
             requested_action="take_down",
         )
-    dispute = dispute_file(
+    dispute, _code = dispute_file(
         actor=ANONYMOUS,
         document=document,
         claimant="某出版社",
@@ -283,7 +283,7 @@ def test_a_dispute_hides_then_takes_a_document_down(admin):
 
 def test_an_authorised_dispute_shows_the_document_again(admin):
     document = published("授权文章", "授权词")
-    dispute = dispute_file(
+    dispute, _code = dispute_file(
         actor=ANONYMOUS,
         document=document,
         claimant="作者本人",
