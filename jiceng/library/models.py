@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiceng.orgs.models import OrgUnit
 
@@ -248,8 +249,9 @@ class DisputeAction(models.TextChoices):
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DECIDED = "decided", _("Decided")
+    # With a context: "Open" and "Decided" mean other things on other pages.
+    OPEN = "open", pgettext_lazy("copyright dispute", "Open")
+    DECIDED = "decided", pgettext_lazy("copyright dispute", "Decided")
 
 
 class DisputeState(models.TextChoices):

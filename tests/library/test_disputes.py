@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from jiceng.core.actors import ANONYMOUS
 from jiceng.core.models import AuditEntry
@@ -208,3 +209,15 @@ def test_disputes_filed_before_receipts_keep_working(document, admin, tree):
     dispute_decide(actor=admin, dispute=old[0], decision="rejected", reason="证据不足")
     old[0].refresh_from_db()
     assert old[0].status == "decided"
+
+
+def test_dispute_states_have_their_own_words_in_chinese():
+    """ "Open" and "Decided" mean other things elsewhere (a rectification in progress, the time
+    of a decision): a dispute's states are translated in their own context."""
+    from jiceng.library.models import DisputeStatus
+
+    with translation.override("zh-hans"):
+        assert str(DisputeStatus.OPEN.label) == "待处理"
+        assert str(DisputeStatus.DECIDED.label) == "已裁决"
+    with translation.override("en"):
+        assert str(DisputeStatus.OPEN.label) == "Open"
