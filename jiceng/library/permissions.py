@@ -136,14 +136,14 @@ class DisputePolicy(ModelPolicy[Dispute]):
 
 @register(CaseCitation)
 class CaseCitationPolicy(ModelPolicy[CaseCitation]):
+    """Staff see the citations of documents they see; staff who may handle a case (see it and
+    hold the case-handling capability) make it cite a document (docs/LIBRARY.md)."""
+
     def scope(self, actor: Actor, queryset: QuerySet[CaseCitation]) -> QuerySet[CaseCitation]:
         if not (is_staff(actor) or actor.system):
             return queryset.none()
         q = document_scope_q(actor)
         return queryset if q is None else queryset.filter(document__in=Document.objects.filter(q))
-
-    """Staff see the citations of documents they see; staff who may handle a case (see it and
-    hold the case-handling capability) make it cite a document (docs/LIBRARY.md)."""
 
     def can(self, actor: Actor, action: str, obj: CaseCitation | None = None) -> bool:
         if actor.system:
