@@ -209,49 +209,32 @@ def predictions_record(
     """Store the best categories of these cases (case id → who chose its category); returns
     how many were stored. `known` holds predictions made at intake, stored as they are; the
     other cases are predicted now. Cases that have a prediction already keep it."""
-    known = known or {}
+    plain = dict(known or {})
     done = set(
         CategoryPrediction.objects.filter(case_id__in=sources).values_list("case_id", flat=True)
     )
-    now = clock.now()
-    rows = []
-    for case_id, plain in known.items():
-        if case_id in done or case_id not in sources:
-            continue
-        (best, confidence), *_rest = plain["suggestions"]
-        rows.append(
-            CategoryPrediction(
-                case_id=case_id,
-                model_id=plain["model"],
-                suggestions=[
-                    {"category": category, "confidence": value}
-                    for category, value in plain["suggestions"]
-                ],
-                category_id=best,
-                confidence=confidence,
-                source=sources[case_id],
-                created_at=now,
-            )
-        )
-    to_predict = set(sources) - done - set(known)
+    to_predict = set(sources) - done - set(plain)
     for case in Case.objects.filter(pk__in=to_predict).only("pk", "title", "description"):
         prediction = predict(title=case.title, description=case.description)
-        if prediction is None:
-            continue
-        rows.append(
-            CategoryPrediction(
-                case_id=case.pk,
-                model_id=prediction.model_id,
-                suggestions=[
-                    {"category": s.category.pk, "confidence": s.confidence}
-                    for s in prediction.suggestions
-                ],
-                category=prediction.best.category,
-                confidence=prediction.best.confidence,
-                source=sources[case.pk],
-                created_at=now,
-            )
+        if prediction is not None:
+            plain[case.pk] = _as_known(prediction)
+    now = clock.now()
+    rows = [
+        CategoryPrediction(
+            case_id=case_id,
+            model_id=made["model"],
+            suggestions=[
+                {"category": category, "confidence": confidence}
+                for category, confidence in made["suggestions"]
+            ],
+            category_id=made["suggestions"][0][0],
+            confidence=made["suggestions"][0][1],
+            source=sources[case_id],
+            created_at=now,
         )
+        for case_id, made in plain.items()
+        if case_id in sources and case_id not in done
+    ]
     CategoryPrediction.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
