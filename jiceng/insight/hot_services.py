@@ -42,7 +42,7 @@ from jiceng.insight.models_hot import (
     HotTermStat,
     IssueOfMonth,
 )
-from jiceng.insight.routing import street_path
+from jiceng.insight.routing import community_path, street_path
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Capability, UnitKind
 
@@ -52,14 +52,6 @@ CHUNK = 500  # ids or terms per IN (...) list
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.get_fixed_timezone(480))
 STREET_KINDS = (UnitKind.STREET, UnitKind.TOWNSHIP)
 ADOPT_DAYS = 30  # an adopted issue's rectification is due this many days after adoption
-
-
-def _steplen() -> int:
-    return int(OrgUnit.steplen)
-
-
-def community_path(area_path: str) -> str:
-    return area_path[: 3 * _steplen()]
 
 
 def month_of(moment: datetime) -> date:

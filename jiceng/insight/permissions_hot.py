@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from jiceng.core.actors import Actor
 from jiceng.core.permissions import ModelPolicy, register
 from jiceng.insight.models_hot import HotIssue, HotIssueCase
+from jiceng.insight.routing import community_path, street_path
 from jiceng.orgs.models import OrgUnit
 from jiceng.orgs.roles import Capability
 
@@ -24,13 +25,14 @@ def reads_hot_issues(actor: Actor) -> bool:
 
 def scope_of(unit: OrgUnit, queryset: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
     """The issues seen from `unit`: by street below a street, by member cases below that."""
-    steplen = int(OrgUnit.steplen)
-    if len(unit.path) <= 2 * steplen:
+    street = street_path(unit.path)
+    if len(unit.path) <= len(street):
         return queryset.filter(unit_path__startswith=unit.path)
-    community = unit.path[: 3 * steplen]
     return queryset.filter(
-        unit_path=unit.path[: 2 * steplen],
-        pk__in=HotIssueCase.objects.filter(community_path=community).values("issue_id"),
+        unit_path=street,
+        pk__in=HotIssueCase.objects.filter(community_path=community_path(unit.path)).values(
+            "issue_id"
+        ),
     )
 
 

@@ -152,7 +152,8 @@ def street_path(path: str) -> str:
     return path[: OrgUnit.steplen * STREET_DEPTH]
 
 
-def _community(path: str) -> str:
+def community_path(path: str) -> str:
+    """The path of the community (or village) a unit's path lies in; shorter paths as they are."""
     return path[: OrgUnit.steplen * COMMUNITY_DEPTH]
 
 
@@ -169,7 +170,7 @@ def _in_line(path: str, chosen_path: str) -> bool:
     """Whether a unit lies in the chosen one's line: the same community, or above or below."""
     community = OrgUnit.steplen * COMMUNITY_DEPTH
     if len(path) >= community and len(chosen_path) >= community:
-        return _community(path) == _community(chosen_path)
+        return community_path(path) == community_path(chosen_path)
     return path.startswith(chosen_path) or chosen_path.startswith(path)
 
 
@@ -205,7 +206,7 @@ def match_address(gazetteer: Gazetteer, address: str, *, chosen_path: str = "") 
     if in_line:
         confidence = score
     else:
-        others = [s for p, (s, _place) in best.items() if _community(p) != _community(path)]
+        others = [s for p, (s, _place) in best.items() if community_path(p) != community_path(path)]
         confidence = score - 0.5 * max(others, default=0.0)
     return Match(
         unit_id=unit_id,
