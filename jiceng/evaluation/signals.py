@@ -19,6 +19,7 @@ def remember_staff_device(
 ) -> None:
     if request is None:
         return
-    value, new = devices.device_id(request)
-    if not new:  # the sign-in page gives every device a cookie before this runs
+    # The sign-in view chose the device's id first (a new one becomes its cookie).
+    value = devices.current_device_id(request)
+    if value:
         survey_services.staff_device_record(user=user, device_id=value)

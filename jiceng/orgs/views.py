@@ -107,7 +107,6 @@ class LoginView(auth_views.LoginView):
         # Every device that signs in keeps a device cookie; receivers of user_logged_in read
         # it from the request (the evaluation's open links recognise staff devices with it).
         device, new = devices.device_id(self.request)
-        self.request.COOKIES[devices.DEVICE_COOKIE] = device
         response = super().form_valid(form)
         _set_language_cookie(response, form.get_user().preferred_language)
         if new:

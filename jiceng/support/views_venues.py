@@ -8,7 +8,6 @@ forbidden alike (the selectors' `access_object`).
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.cases.rates import Month
-from jiceng.core import clock, ratelimit
+from jiceng.core import clock, devices, ratelimit
 from jiceng.core.actors import Actor
 from jiceng.core.errors import NotFound
 from jiceng.core.forms import call_service
@@ -57,10 +56,6 @@ from jiceng.support.models import Venue
 from jiceng.support.permissions_venues import may_manage, may_record, may_spot_check, sees_venues
 
 PAGE_SIZE = 25
-DEVICE_COOKIE = "jc_vdev"
-DEVICE_COOKIE_SALT = "jiceng.support.venue.device"
-DEVICE_COOKIE_SECONDS = 400 * 24 * 3600
-_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 ROSTER_DAYS = 14
 
@@ -660,12 +655,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _device_id(request: HttpRequest) -> str:
-    """The device's random id from its signed cookie, or "" when it has none (or a forged one)."""
-    value = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT)
-    return value if value and _DEVICE_ID.fullmatch(value) else ""
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 @ratelimit.rate_limit("venue-checkin", limit=60, window_seconds=600, methods=("GET", "POST"))
@@ -675,7 +664,8 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
     if venue is None:
         response = render(request, "support/checkin_notice.html", {"kind": "invalid"}, status=404)
         return _private(response)
-    device_id = _device_id(request)
+    # A check-in counts only from a device that kept the cookie its first visit was given.
+    device_id = devices.known_device_id(request)
     form = CheckInForm(_posted(request))
     problem = ""
     status = 200
@@ -728,13 +718,5 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
         status=status,
     )
     if not device_id:
-        response.set_signed_cookie(
-            DEVICE_COOKIE,
-            secrets.token_urlsafe(16),
-            salt=DEVICE_COOKIE_SALT,
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+        devices.remember_device(request, response, devices.device_id(request)[0])
     return _private(response)

@@ -14,6 +14,7 @@ from jiceng.evaluation import survey_services as services
 from jiceng.evaluation.models import Answer, RoundState, StaffDevice, SurveyResponse
 from jiceng.evaluation.views_survey import TOKEN_MISSES_PER_WINDOW
 from jiceng.orgs.roles import Role
+from tests.devices import device_of
 from tests.evaluation.test_survey_services import (  # noqa: F401  (fixtures)
     admin,
     issue,
@@ -198,8 +199,9 @@ class TestAnsweringByOpenLink:
         )
         assert signed_in.status_code == 302 and DEVICE_COOKIE in signed_in.cookies
         phone = signed_in.cookies[DEVICE_COOKIE].value
+        device = device_of(phone)
         assert StaffDevice.objects.get(user=tree.people[Role.BRANCH_SECRETARY]).device_hash == (
-            services.keyed_hash("device", phone)
+            services.keyed_hash("device", device)
         )
         # Signed out (the test client forgets every cookie; a browser keeps the device's).
         secretary.logout()

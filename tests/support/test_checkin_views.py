@@ -1,4 +1,4 @@
-"""The residents' check-in page at /v/<code>/: no account, a signed device cookie, limits."""
+"""The residents' check-in page at /v/<code>/: no account, the site's device cookie, limits."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jiceng.core.devices import DEVICE_COOKIE
+from jiceng.evaluation import survey_services
+from jiceng.evaluation.models import StaffDevice
+from jiceng.orgs.roles import Role
 from jiceng.support import venue_services as services
 from jiceng.support.models import VenueCheckIn
-from jiceng.support.views_venues import DEVICE_COOKIE
+from tests.devices import device_of
+from tests.factories import PASSWORD
 from tests.support.venue_helpers import make_venue
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +113,19 @@ def test_the_page_is_rate_limited_per_network_address(tree):
     assert client.post(url, {"rating": "5"}).status_code == 429
     assert not VenueCheckIn.objects.exists()
     assert Client(REMOTE_ADDR="10.2.2.3").get(url).status_code == 200
+
+
+def test_a_staff_phone_that_checked_in_is_the_device_its_sign_in_records(tree):
+    """One device cookie for the site: the open links' staff check knows this phone too."""
+    venue = make_venue(tree.community_a1)
+    phone = Client()
+    phone.get(reverse("venue_checkin", args=[venue.public_code]))
+    checkin_cookie = phone.cookies[DEVICE_COOKIE].value
+    device = device_of(checkin_cookie)
+    secretary = tree.people[Role.BRANCH_SECRETARY]
+    signed_in = phone.post(reverse("login"), {"username": secretary.username, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert DEVICE_COOKIE not in signed_in.cookies  # the phone keeps the id it had
+    assert StaffDevice.objects.get(user=secretary).device_hash == survey_services.keyed_hash(
+        "device", device
+    )
