@@ -721,7 +721,7 @@ def _answer_by_link(
     values = check_answers(survey_questions(_survey_of(round_unit.round)), answers)
     device_hash = keyed_hash("device", device_id) if device_id else ""
     address_hash = keyed_hash("address", client_ip) if client_ip else ""
-    if device_hash and is_staff_device(round_unit, device_hash):
+    if device_hash and is_staff_device(round_unit.unit_path, device_hash):
         raise StaffDeviceRefused()
     if device_hash and (
         SurveyResponse.objects.filter(open_link=locked, device_hash=device_hash).count()
@@ -751,16 +751,20 @@ def _answer_by_link(
     )
 
 
-def is_staff_device(round_unit: RoundUnit, device_hash: str) -> bool:
-    """Whether an active member of the unit, or of a unit below it, signed in on the device."""
+def is_staff_device(unit_path: str, device_hash: str) -> bool:
+    """Whether an active member of the unit at `unit_path`, or of a unit below it, signed in on
+    the device (by the keyed hash of its id)."""
     return (
         Membership.objects.active()
-        .filter(
-            unit__path__startswith=round_unit.unit_path,
-            user__survey_devices__device_hash=device_hash,
-        )
+        .filter(unit__path__startswith=unit_path, user__survey_devices__device_hash=device_hash)
         .exists()
     )
+
+
+def device_of_staff(*, unit_path: str, device_id: str) -> bool:
+    """`is_staff_device` from the device's id, for other features that count residents by
+    device (venue check-ins): staff of the unit cannot pass for its residents there either."""
+    return bool(device_id) and is_staff_device(unit_path, keyed_hash("device", device_id))
 
 
 @transaction.atomic

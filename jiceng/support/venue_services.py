@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.cases.photos import Photo, checked_photo
 from jiceng.conduct.rectification_services import rectification_open
@@ -456,6 +457,14 @@ class CheckInLimited(Conflict):
     code = "limited"
 
 
+class StaffCheckInRefused(Forbidden):
+    code = "staff_device"
+    default_message = gettext_lazy(
+        "Check-ins are for residents. This phone is one that staff of the venue's unit signed "
+        "in on: record the venue's activities on its page instead."
+    )
+
+
 @transaction.atomic
 def checkin_record(
     *,
@@ -468,8 +477,12 @@ def checkin_record(
     """A resident checks in by the venue's QR code (no account).
 
     At most one check-in per device per venue per half hour, and CHECKIN_ADDRESS_PER_DAY per
-    network address and day across all venues; only keyed hashes of both are kept.
+    network address and day across all venues; only keyed hashes of both are kept. A device on
+    which staff of the venue's unit (or a unit below) signed in is refused: check-ins count in
+    the unit's evaluation (venue utilisation), so its staff cannot add to them.
     """
+    from jiceng.evaluation.survey_services import device_of_staff
+
     service = _choice(service, ServiceUsed, field="service", blank=True)
     if rating is not None and (
         isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5
@@ -479,6 +492,8 @@ def checkin_record(
     locked = Venue.objects.select_for_update().filter(pk=venue.pk, is_active=True).first()
     if locked is None:
         raise NotFound(_("This venue is not taking check-ins."))
+    if device_of_staff(unit_path=locked.unit_path, device_id=device_id):
+        raise StaffCheckInRefused()
     now = clock.now()
     device_hash = keyed_hash("device", device_id) if device_id else ""
     address_hash = keyed_hash("address", client_ip) if client_ip else ""

@@ -685,6 +685,14 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
                     device_id=device_id,
                     client_ip=ratelimit.client_ip(request),
                 )
+            except services.StaffCheckInRefused as error:
+                response = render(
+                    request,
+                    "support/checkin_notice.html",
+                    {"kind": "staff", "venue": venue, "message": error.message},
+                    status=403,
+                )
+                return _private(response)
             except services.CheckInLimited as error:
                 response = render(
                     request,

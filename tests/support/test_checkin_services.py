@@ -10,6 +10,10 @@ from jiceng.core import clock
 from jiceng.core.actors import SYSTEM
 from jiceng.core.errors import DomainError, NotFound
 from jiceng.core.models import AuditEntry
+from jiceng.evaluation import survey_services
+from jiceng.orgs.models import Membership
+from jiceng.orgs.roles import Role
+from jiceng.orgs.services import membership_end
 from jiceng.support import venue_services as services
 from jiceng.support.models import VenueCheckIn
 from tests.support.venue_helpers import MONDAY_10, local, make_venue
@@ -88,3 +92,34 @@ def test_a_venue_out_of_use_takes_no_check_ins(tree):
     with pytest.raises(NotFound):
         services.checkin_record(venue=venue, device_id="q" * 22)
     assert not VenueCheckIn.objects.exists()
+
+
+def test_phones_of_the_venues_own_staff_cannot_check_in(tree):
+    """Check-ins count in the unit's evaluation: its staff (and those below) cannot add to them."""
+    venue = make_venue(tree.community_a1)
+    for role, device in (
+        (Role.COMMUNITY_STAFF, "s" * 22),
+        (Role.GRID_WORKER, "g" * 22),  # a grid of the community
+        (Role.STREET_SUPERVISOR, "u" * 22),
+    ):
+        survey_services.staff_device_record(user=tree.people[role], device_id=device)
+    with clock.at(MONDAY_10):
+        for device in ("s" * 22, "g" * 22):
+            with pytest.raises(services.StaffCheckInRefused):
+                services.checkin_record(venue=venue, device_id=device, client_ip="10.0.0.1")
+        assert not VenueCheckIn.objects.exists()
+        # The street above is not the venue's unit: its supervisor checks in like anyone.
+        services.checkin_record(venue=venue, device_id="u" * 22, client_ip="10.0.0.1")
+    assert VenueCheckIn.objects.count() == 1
+
+
+def test_staff_who_left_the_unit_check_in_like_residents(tree):
+    venue = make_venue(tree.community_a1)
+    staff = tree.people[Role.COMMUNITY_STAFF]
+    survey_services.staff_device_record(user=staff, device_id="s" * 22)
+    membership_end(
+        actor=SYSTEM, membership=Membership.objects.get(user=staff), reason="调任其他单位"
+    )
+    with clock.at(MONDAY_10):
+        services.checkin_record(venue=venue, device_id="s" * 22)
+    assert VenueCheckIn.objects.filter(venue=venue).count() == 1

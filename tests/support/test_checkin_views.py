@@ -129,3 +129,18 @@ def test_a_staff_phone_that_checked_in_is_the_device_its_sign_in_records(tree):
     assert StaffDevice.objects.get(user=secretary).device_hash == survey_services.keyed_hash(
         "device", device
     )
+
+
+def test_a_staff_phone_is_told_check_ins_are_for_residents(tree):
+    venue = make_venue(tree.community_a1)
+    phone = Client()
+    phone.post(
+        reverse("login"),
+        {"username": tree.people[Role.COMMUNITY_STAFF].username, "password": PASSWORD},
+    )
+    phone.post(reverse("logout"))
+    url = reverse("venue_checkin", args=[venue.public_code])
+    refused = phone.post(url, {"service": "consultation"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert "Check-ins are for residents" in refused.content.decode()
+    assert not VenueCheckIn.objects.exists()
