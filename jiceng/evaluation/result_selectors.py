@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, F, Max, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +28,8 @@ GRADE_LABELS: dict[str, Any] = {
 
 FLAG_LABELS: dict[str, Any] = {
     "self_inflation": _("Self-assessment well above the others"),
+    "not_assessed": _("No assessment from any source"),
+    "no_responses": _("No resident responses"),
     "low_responses": _("Too few resident responses"),
     "answers_kept_out": _("Resident answers refused or excluded"),
     "single_rater": _("Only one rater"),
@@ -50,8 +52,17 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Units without a score listed on the review page before publishing; the rest are counted.
+UNSCORED_SHOWN = 20
+
+
 def grade_label(grade: str) -> Any:
     return GRADE_LABELS.get(grade, "—")
+
+
+def flag_labels(details: dict[str, Any] | None) -> list[Any]:
+    """A result's flags as shown, the same on the list, the reports and the export."""
+    return [FLAG_LABELS.get(flag, flag) for flag in (details or {}).get("flags", [])]
 
 
 def round_get(actor: Actor, pk: int) -> Round:
@@ -72,6 +83,31 @@ def round_results(actor: Actor, round_: Round, *, sort: str = "rank") -> QuerySe
         .select_related("round_unit__unit")
         .order_by(*order_by, "pk")
     )
+
+
+@dataclass(frozen=True)
+class UnscoredBlock:
+    """The round's results without a composite, for the review before publishing."""
+
+    count: int
+    total: int
+    results: list[Result]  # at most UNSCORED_SHOWN, by unit
+    more: int  # how many more than those listed
+
+
+def unscored_results(actor: Actor, round_: Round) -> UnscoredBlock:
+    """How many of the round's results (that the actor sees) have no composite, and the first
+    UNSCORED_SHOWN of them by unit. Two queries, whatever the number of units."""
+    results = visible(actor, Result).filter(round_unit__round=round_)
+    counts = results.aggregate(
+        total=Count("pk"), count=Count("pk", filter=Q(composite__isnull=True))
+    )
+    shown = list(
+        results.filter(composite__isnull=True)
+        .select_related("round_unit__unit")
+        .order_by("round_unit__unit_path", "pk")[:UNSCORED_SHOWN]
+    )
+    return UnscoredBlock(counts["count"], counts["total"], shown, counts["count"] - len(shown))
 
 
 def organised_round(actor: Actor, pk: int) -> Round:
@@ -124,8 +160,6 @@ COMPONENTS = ("self_score", "residents_score", "superior_score", "composite")
 
 def peer_summary(result: Result) -> PeerSummary:
     """Mean and best of each component over the unit's peer group (same round and class)."""
-    from django.db.models import Count
-
     aggregates: dict[str, Any] = {"count": Count("pk")}
     for name in COMPONENTS:
         aggregates[f"mean_{name}"] = Avg(name)

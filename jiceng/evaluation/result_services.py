@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiceng.core import clock
 from jiceng.core.actors import Actor
@@ -152,6 +154,46 @@ def _adjusted(
     }
 
 
+def _assessed(result: UnitResult, unit: UnitScores) -> bool:
+    """Whether any source gave the unit anything: a self-assessment, a resident's answer, a
+    rating, or a score corrected on appeal. Case metrics alone are no assessment (they only
+    refine the residents' survey, docs/SCORING.md)."""
+    sources = result.sources
+    return (
+        any(s is not None for s in (sources.self_assessment, sources.residents, sources.superior))
+        or result.residents.responses > 0
+        or unit.answers.yes_no > 0
+        or result.superior.count > 0
+    )
+
+
+def _flags(
+    result: UnitResult, unit: UnitScores, *, config: ScoringConfig, kept_out: int
+) -> list[str]:
+    """The result's flags, in the order the lists show them.
+
+    A unit nobody assessed gets `not_assessed` instead of flags about a sample it never had
+    (it has no composite, grade or rank); answers refused or excluded are still named, as they
+    are why some units have no residents' answers.
+    """
+    if not _assessed(result, unit):
+        return ["not_assessed", *(["answers_kept_out"] if kept_out else [])]
+    flags = []
+    if result.judgement.self_inflated:
+        flags.append("self_inflation")
+    if result.residents.responses == 0:
+        flags.append("no_responses")
+    elif result.residents.responses < config.residents.min_responses:
+        flags.append("low_responses")
+    if kept_out:
+        flags.append("answers_kept_out")
+    if result.superior.count == 1:
+        flags.append("single_rater")
+    if result.superior.spread is not None and result.superior.spread > RATER_SPREAD_FLAG:
+        flags.append("rater_disagreement")
+    return flags
+
+
 def _details(
     result: UnitResult,
     unit: UnitScores,
@@ -164,17 +206,7 @@ def _details(
 ) -> dict[str, Any]:
     residents = result.residents
     raters = result.superior
-    flags = []
-    if result.judgement.self_inflated:
-        flags.append("self_inflation")
-    if residents.responses < config.residents.min_responses:
-        flags.append("low_responses")
-    if kept_out:
-        flags.append("answers_kept_out")
-    if raters.count == 1:
-        flags.append("single_rater")
-    if raters.spread is not None and raters.spread > RATER_SPREAD_FLAG:
-        flags.append("rater_disagreement")
+    flags = _flags(result, unit, config=config, kept_out=kept_out)
     shifted = [shift.rank for shift in result.rank_shifts if shift.rank is not None]
     moves = [abs(shift.movement) for shift in result.rank_shifts if shift.movement is not None]
     return {
@@ -390,15 +422,36 @@ def results_compute(*, round_: Round, actor: Actor) -> list[Result]:
     return list(Result.objects.filter(round_unit__round=round_).select_related("round_unit__unit"))
 
 
-def round_publish(*, round_: Round, actor: Actor) -> Round:
-    """Publish a reviewed round's results; appeals stay open for `appeal_days` working days."""
+def round_publish(*, round_: Round, actor: Actor, unscored_confirmed: bool = False) -> Round:
+    """Publish a reviewed round's results; appeals stay open for `appeal_days` working days.
+
+    Units without a composite (nobody assessed them, or no source with weight did) are
+    published as such only when the administrator confirmed it (`unscored_confirmed`): a round
+    where most units have no score is more likely a mistake than a result. The audit entry
+    records how many there were.
+    """
     _require_configurer(actor)
     with transaction.atomic():
         round_ = Round.objects.select_for_update().get(pk=round_.pk)
         if round_.state != RoundState.REVIEW:
             raise Conflict(_("Only a round under review can be published."))
-        if not Result.objects.filter(round_unit__round=round_).exists():
+        counts = Result.objects.filter(round_unit__round=round_).aggregate(
+            units=Count("pk"), unscored=Count("pk", filter=Q(composite__isnull=True))
+        )
+        if not counts["units"]:
             raise DomainError(_("Compute the results before publishing them."))
+        if counts["unscored"] and not unscored_confirmed:
+            raise DomainError(
+                ngettext(
+                    "%(count)d of %(total)d units has no score; confirm that you want to "
+                    "publish the results anyway.",
+                    "%(count)d of %(total)d units have no score; confirm that you want to "
+                    "publish the results anyway.",
+                    counts["unscored"],
+                )
+                % {"count": counts["unscored"], "total": counts["units"]},
+                field="unscored_confirmed",
+            )
         now = clock.now()
         round_.state = RoundState.PUBLISHED
         round_.published_at = now
@@ -408,7 +461,11 @@ def round_publish(*, round_: Round, actor: Actor) -> Round:
             actor=actor,
             action="evaluation.result.published",
             target=round_,
-            data={"appeal_deadline": round_.appeal_deadline.isoformat()},
+            data={
+                "appeal_deadline": round_.appeal_deadline.isoformat(),
+                "units": counts["units"],
+                "unscored": counts["unscored"],
+            },
         )
     return round_
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from jiceng.evaluation.models import Result, Round, UnitClass
-from jiceng.evaluation.result_selectors import FLAG_LABELS, GATE_LABELS, grade_label
+from jiceng.evaluation.result_selectors import GATE_LABELS, flag_labels, grade_label
 
 
 def results_workbook(round_: Round, results: Iterable[Result]) -> bytes:
@@ -54,7 +54,7 @@ def results_workbook(round_: Round, results: Iterable[Result]) -> bytes:
                 details.get("residents", {}).get("responses"),
                 details.get("raters", {}).get("count"),
                 details.get("raters", {}).get("spread"),
-                "; ".join(str(FLAG_LABELS.get(f, f)) for f in details.get("flags", [])),
+                "; ".join(str(label) for label in flag_labels(details)),
                 "; ".join(str(GATE_LABELS.get(g, g)) for g in details.get("gates", [])),
             ]
         )

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core import clock
@@ -52,12 +52,28 @@ def _row(result: Result) -> dict[str, Any]:
         "result": result,
         "unit": result.round_unit.unit,
         "grade_label": selectors.grade_label(result.grade) if result.grade else "",
-        "flags": [selectors.FLAG_LABELS.get(f, f) for f in details.get("flags", [])],
+        "flags": selectors.flag_labels(details),
         "gates": [selectors.GATE_LABELS.get(g, g) for g in details.get("gates", [])],
         "raters": details.get("raters", {}),
         "responses": details.get("residents", {}).get("responses"),
         "sensitivity": details.get("sensitivity", {}),
     }
+
+
+class PublishForm(forms.Form):
+    """Publishing. The page shows the confirmation only with units left unscored, labelled with
+    how many; the service decides whether it was needed."""
+
+    unscored_confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, unscored: selectors.UnscoredBlock | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if unscored is not None and unscored.count:
+            self.fields["unscored_confirmed"].label = ngettext(
+                "Publish although %(count)d of %(total)d units has no score",
+                "Publish although %(count)d of %(total)d units have no score",
+                unscored.count,
+            ) % {"count": unscored.count, "total": unscored.total}
 
 
 @require_GET
@@ -69,6 +85,9 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
     if sort not in selectors.SORTS:
         sort = "rank"
     page = paginate(request, selectors.round_results(actor, round_, sort=sort), page_size=PAGE_SIZE)
+    in_review = round_.state == RoundState.REVIEW
+    can_manage = configures(actor)
+    unscored = selectors.unscored_results(actor, round_) if can_manage and in_review else None
     return render(
         request,
         "evaluation/result_list.html",
@@ -85,8 +104,11 @@ def result_list(request: HttpRequest, pk: int) -> HttpResponse:
                 ("superior", _("Superior")),
                 ("unit", _("Unit")),
             ],
-            "can_manage": configures(actor),
-            "in_review": round_.state == RoundState.REVIEW,
+            "can_manage": can_manage,
+            "in_review": in_review,
+            "unscored": unscored,
+            "unscored_rows": [_row(result) for result in unscored.results] if unscored else [],
+            "publish_form": PublishForm(unscored=unscored) if unscored else None,
         },
     )
 
@@ -179,7 +201,20 @@ def result_compute(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def result_publish(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    round_ = services.round_publish(round_=selectors.round_get(actor, pk), actor=actor)
+    round_ = selectors.round_get(actor, pk)
+    form = PublishForm(request.POST)
+    form.is_valid()  # a checkbox: never invalid, absent means not confirmed
+    try:
+        round_ = services.round_publish(
+            round_=round_,
+            actor=actor,
+            unscored_confirmed=bool(form.cleaned_data.get("unscored_confirmed")),
+        )
+    except DomainError as error:
+        if error.status not in (400, 409):
+            raise
+        messages.error(request, str(error.message))
+        return HttpResponseRedirect(reverse("result_list", args=[round_.pk]), status=303)
     assert round_.appeal_deadline is not None
     messages.success(
         request,

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from jiceng.core.actors import Actor
+from jiceng.core.models import AuditEntry
 from jiceng.evaluation import round_services, survey_services
 from jiceng.evaluation.demo_data import demo_pdf, demo_periods
 from jiceng.evaluation.models import (
@@ -317,11 +318,20 @@ def test_demo_round_from_opening_to_a_decided_appeal(
     assert round_.state == RoundState.REVIEW
     desk.goto(live_server.url + reverse("result_list", args=[round_.pk]))
     _post(desk, "result_compute", round_.pk)
+    # Only the two communities were assessed: the other units have no score, and publishing
+    # needs the administrator's confirmation.
+    unscored = Result.objects.filter(round_unit__round=round_, composite__isnull=True).count()
+    assert unscored == RoundUnit.objects.filter(round=round_).count() - 2
+    desk.get_by_test_id("unscored-confirmed").check()
     with desk.expect_navigation():
         desk.get_by_test_id("publish").click()
     round_.refresh_from_db()
     assert round_.state == RoundState.PUBLISHED
     assert round_.appeal_deadline is not None
+    published = AuditEntry.objects.get(
+        action="evaluation.result.published", target_id=str(round_.pk)
+    )
+    assert published.data["unscored"] == unscored
     result = Result.objects.get(round_unit=ours)
     other = Result.objects.get(round_unit__round=round_, round_unit__unit=neighbour_unit)
     assert result.composite is not None and other.composite is not None

@@ -46,6 +46,9 @@ def test_publish_report_and_appeal_in_the_browser(browser, live_server, tree, ar
         browser, live_server, viewport=DESKTOP, user=tree.people[Role.DISTRICT_ADMIN]
     )
     page.goto(live_server.url + reverse("result_list", args=[round_.pk]))
+    # 桂香社区 has no inputs, hence no score: publishing asks for the confirmation.
+    assert page.locator('[data-testid="unscored-units"] a').inner_text().strip() == "桂香社区"
+    page.locator('[data-testid="unscored-confirmed"]').check()
     page.locator('[data-testid="publish"]').click()
     page.wait_for_url(f"**{reverse('result_list', args=[round_.pk])}")
     assert page.locator('[data-testid="publish"]').count() == 0
@@ -119,7 +122,7 @@ def test_the_report_draws_a_radar_of_the_dimensions_and_the_trend(
         SuperiorScore.objects.create(rating=rating, indicator_code="meetings", points=Decimal(3))
     give_answers(a, [5, 5, 4, 4])
     results_compute(round_=round_, actor=admin)
-    round_publish(round_=round_, actor=admin)
+    round_publish(round_=round_, actor=admin, unscored_confirmed=True)  # 桂香社区: no inputs
     result = Result.objects.get(round_unit=a)
     assert set(result.details["dimensions"]["self"]) == {"service", "outcome", "conduct"}
 

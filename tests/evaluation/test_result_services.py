@@ -82,11 +82,12 @@ def test_results_match_the_hand_computed_round(tree, scored_round):
     assert b.details["grade_before_gates"] == "good"
     assert b.grade == "fairly_good"  # the superior alone cannot produce 好
     assert b.details["gates"] == ["good_needs_residents"]
-    assert "low_responses" in b.details["flags"]
+    assert b.details["flags"] == ["no_responses", "rater_disagreement"]  # none, not "too few"
     assert (b.rank, b.peers) == (1, 2)
 
     c = results["QH-SQ-QS"]
     assert (c.composite, c.grade, c.rank, c.peers) == (None, "", None, 0)
+    assert c.details["flags"] == ["not_assessed"]
 
 
 def test_results_are_computed_only_under_review_and_by_the_district(tree, scored_round):
@@ -124,13 +125,71 @@ def test_publishing_sets_the_appeal_deadline_in_working_days(tree, scored_round)
     results_compute(round_=scored_round, actor=admin)
     friday = datetime(2026, 7, 3, 10, 0, tzinfo=SHANGHAI)
     with clock.at(friday):
-        published = round_publish(round_=scored_round, actor=admin)
+        published = round_publish(round_=scored_round, actor=admin, unscored_confirmed=True)
     assert published.state == RoundState.PUBLISHED
     assert published.appeal_deadline == get_calendar().add_working_days(friday, 5)
     assert published.appeal_deadline.astimezone(SHANGHAI).date().isoformat() == "2026-07-10"
     with pytest.raises(Conflict):
-        round_publish(round_=published, actor=admin)
+        round_publish(round_=published, actor=admin, unscored_confirmed=True)
     assert AuditEntry.objects.filter(action="evaluation.result.published").count() == 1
+
+
+def test_flags_tell_an_unassessed_unit_from_missing_and_too_few_responses(tree):
+    """The minimum sample is 2 here (SMALL_ROUND_CONFIG)."""
+    round_ = review_round(tree.district, [tree.community_a1, tree.community_a2, tree.community_b1])
+    a = RoundUnit.objects.get(round=round_, unit=tree.community_a1)
+    b = RoundUnit.objects.get(round=round_, unit=tree.community_a2)
+    c = RoundUnit.objects.get(round=round_, unit=tree.community_b1)
+    give_self(a, items=3, visits=4, complaints=7)
+    give_answers(a, [5])  # one response, below the minimum of two
+    give_self(b, items=3, visits=4, complaints=7)
+    give_ratings(b, tree.street_a, [(3, 6), (4, 7)])  # no resident answered
+    give_answers(c, [], excluded=2)  # only refused answers: still nobody assessed it
+
+    results_compute(round_=round_, actor=_admin(tree))
+    results = _by_unit(round_)
+
+    few, none, unassessed = results["QH-DH-LA"], results["QH-DH-GX"], results["QH-SQ-QS"]
+    assert few.details["residents"]["responses"] == 1
+    assert few.details["flags"] == ["low_responses"]
+    assert few.composite == 80.0  # the self-assessment alone
+    assert none.details["residents"]["responses"] == 0
+    assert none.details["flags"] == ["no_responses"]
+    assert none.composite is not None
+    # No inputs from any source: no composite, grade or rank, and one flag that says so (with
+    # the refused answers, which explain it) rather than "too few responses" or "no responses".
+    assert (unassessed.composite, unassessed.grade, unassessed.rank) == (None, "", None)
+    assert unassessed.details["flags"] == ["not_assessed", "answers_kept_out"]
+
+
+def test_publishing_with_unscored_units_needs_the_administrators_confirmation(tree, scored_round):
+    admin = _admin(tree)
+    results_compute(round_=scored_round, actor=admin)  # C (泉水村) has no composite
+
+    with pytest.raises(DomainError) as refused:
+        round_publish(round_=scored_round, actor=admin)
+    assert str(refused.value.message) == (
+        "1 of 3 units has no score; confirm that you want to publish the results anyway."
+    )
+    scored_round.refresh_from_db()
+    assert scored_round.state == RoundState.REVIEW and scored_round.published_at is None
+    assert not AuditEntry.objects.filter(action="evaluation.result.published").exists()
+
+    published = round_publish(round_=scored_round, actor=admin, unscored_confirmed=True)
+    assert published.state == RoundState.PUBLISHED and published.appeal_deadline is not None
+    entry = AuditEntry.objects.get(action="evaluation.result.published")
+    assert entry.data["units"] == 3 and entry.data["unscored"] == 1
+    assert entry.data["appeal_deadline"] == published.appeal_deadline.isoformat()
+
+
+def test_a_round_with_every_unit_scored_publishes_without_confirmation(tree, scored_round):
+    admin = _admin(tree)
+    RoundUnit.objects.filter(round=scored_round, unit=tree.community_b1).delete()
+    results_compute(round_=scored_round, actor=admin)
+
+    assert round_publish(round_=scored_round, actor=admin).state == RoundState.PUBLISHED
+    entry = AuditEntry.objects.get(action="evaluation.result.published")
+    assert (entry.data["units"], entry.data["unscored"]) == (2, 0)
 
 
 def test_invalid_scoring_settings_are_a_domain_error():

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from jiceng.core.models import AuditEntry
+from jiceng.evaluation import result_selectors
 from jiceng.evaluation.models import (
     Appeal,
     AppealStatus,
@@ -76,10 +78,101 @@ def test_the_district_reviews_and_publishes(client, tree, computed):
         "QH-DH-GX",  # no self-assessment: last
     ]
 
+    # Every unit has a score: no warning, no confirmation to tick.
+    assert 'data-testid="unscored' not in html
     response = admin.post(reverse("result_publish", args=[computed.pk]))
     assert response.status_code == 303
     computed.refresh_from_db()
     assert computed.state == RoundState.PUBLISHED
+
+
+@pytest.fixture
+def with_unassessed(computed, tree):
+    """`computed` plus 泉水村 (a village), which nobody assessed."""
+    RoundUnit.objects.create(
+        round=computed,
+        unit=tree.community_b1,
+        unit_class="village",
+        unit_path=tree.community_b1.path,
+    )
+    results_compute(round_=computed, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    return computed
+
+
+def test_the_review_shows_the_unscored_units_and_asks_to_confirm(client, tree, with_unassessed):
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("result_list", args=[with_unassessed.pk]))
+    html = page.content.decode()
+    block = re.search(r'data-testid="unscored"(.*?)</section>', html, re.S).group(1)
+    assert "1 of 3 units has no score" in block
+    listed = re.search(r'data-testid="unscored-units">(.*?)</ul>', block, re.S).group(1)
+    assert "泉水村" in listed and "No assessment from any source" in listed
+    assert "柳岸社区" not in listed and "桂香社区" not in listed
+    checkbox = re.search(r'<input[^>]*data-testid="unscored-confirmed"[^>]*>', block).group(0)
+    assert 'name="unscored_confirmed"' in checkbox
+    label = re.search(r"<label[^>]*>(.*?)</label>", block, re.S).group(1)
+    assert label == "Publish although 1 of 3 units has no score"
+    assert html.count('data-testid="publish"') == 1  # the button inside the confirmation form
+    # In the table too, the village says it was not assessed, not that it had few responses.
+    row = re.search(r'data-testid="result-QH-SQ-QS">(.*?)</tr>', html, re.S).group(1)
+    assert "No assessment from any source" in row and "resident responses" not in row
+
+
+def test_publishing_unscored_units_without_the_checkbox_changes_nothing(
+    client, tree, with_unassessed
+):
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    url = reverse("result_publish", args=[with_unassessed.pk])
+    response = admin.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("result_list", args=[with_unassessed.pk]), 303)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 of 3 units has no score; confirm that you want to publish the results anyway."
+    ]
+    with_unassessed.refresh_from_db()
+    assert with_unassessed.state == RoundState.REVIEW
+    assert with_unassessed.published_at is None and with_unassessed.appeal_deadline is None
+    assert not AuditEntry.objects.filter(action="evaluation.result.published").exists()
+
+    assert admin.post(url, {"unscored_confirmed": "on"}).status_code == 303
+    with_unassessed.refresh_from_db()
+    assert with_unassessed.state == RoundState.PUBLISHED
+    entry = AuditEntry.objects.get(action="evaluation.result.published")
+    assert (entry.data["units"], entry.data["unscored"]) == (3, 1)
+
+
+def test_the_unscored_list_is_capped_with_a_count(client, tree, with_unassessed, monkeypatch):
+    unit = make_unit(tree.street_a, UnitKind.COMMUNITY, "新社区")
+    RoundUnit.objects.create(
+        round=with_unassessed, unit=unit, unit_class="community", unit_path=unit.path
+    )
+    results_compute(round_=with_unassessed, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
+    monkeypatch.setattr(result_selectors, "UNSCORED_SHOWN", 1)
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    page = admin.get(reverse("result_list", args=[with_unassessed.pk]))
+    html = page.content.decode()
+    assert "2 of 4 units have no score" in html
+    assert len(page.context["unscored_rows"]) == 1
+    assert "and 1 more unit" in html
+
+
+def test_list_report_and_export_say_an_unassessed_unit_was_not_assessed(
+    client, tree, with_unassessed
+):
+    admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
+    village = _result(with_unassessed, tree.community_b1)
+    for name in ("report_unit", "report_print"):
+        text = admin.get(reverse(name, args=[village.pk])).content.decode()
+        assert 'data-testid="composite">—<' in text and 'data-testid="grade">—<' in text
+        assert "No assessment from any source" in text
+        assert "Too few resident responses" not in text
+    sheet = load_workbook(
+        io.BytesIO(admin.get(reverse("result_export", args=[with_unassessed.pk])).content)
+    ).active
+    body = {row[0]: row for row in list(sheet.iter_rows(values_only=True))[2:]}
+    village_row = body["QH-SQ-QS"]
+    assert village_row[6:9] == (None, None, None)  # composite, grade, rank: none
+    assert village_row[13] == "No assessment from any source"
+    assert body["QH-DH-GX"][13].startswith("No resident responses")
 
 
 def test_the_unit_sees_its_report_only_once_published(client, tree, computed):
