@@ -422,13 +422,14 @@ def results_compute(*, round_: Round, actor: Actor) -> list[Result]:
     return list(Result.objects.filter(round_unit__round=round_).select_related("round_unit__unit"))
 
 
-def round_publish(*, round_: Round, actor: Actor, unscored_confirmed: bool = False) -> Round:
+def round_publish(*, round_: Round, actor: Actor, unscored_confirmed: int = 0) -> Round:
     """Publish a reviewed round's results; appeals stay open for `appeal_days` working days.
 
     Units without a composite (nobody assessed them, or no source with weight did) are
-    published as such only when the administrator confirmed it (`unscored_confirmed`): a round
-    where most units have no score is more likely a mistake than a result. The audit entry
-    records how many there were.
+    published as such only when the administrator confirmed that many (`unscored_confirmed`,
+    the number the review page showed): a round where most units have no score is more likely
+    a mistake than a result, and results computed again after the page was shown may leave a
+    different number unscored. The audit entry records how many there were.
     """
     _require_configurer(actor)
     with transaction.atomic():
@@ -440,7 +441,7 @@ def round_publish(*, round_: Round, actor: Actor, unscored_confirmed: bool = Fal
         )
         if not counts["units"]:
             raise DomainError(_("Compute the results before publishing them."))
-        if counts["unscored"] and not unscored_confirmed:
+        if counts["unscored"] and unscored_confirmed != counts["unscored"]:
             raise DomainError(
                 ngettext(
                     "%(count)d of %(total)d units has no score; confirm that you want to "

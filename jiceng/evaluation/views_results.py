@@ -64,7 +64,8 @@ class PublishForm(forms.Form):
     """Publishing. The page shows the confirmation only with units left unscored, labelled with
     how many; the service decides whether it was needed."""
 
-    unscored_confirmed = forms.BooleanField(required=False)
+    # The checkbox's value is the number of unscored units the page showed (see round_publish).
+    unscored_confirmed = forms.IntegerField(required=False, min_value=0)
 
     def __init__(self, *args: Any, unscored: selectors.UnscoredBlock | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -203,12 +204,12 @@ def result_publish(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     round_ = selectors.round_get(actor, pk)
     form = PublishForm(request.POST)
-    form.is_valid()  # a checkbox: never invalid, absent means not confirmed
+    form.is_valid()  # absent or not a number: not confirmed, and the service says so
     try:
         round_ = services.round_publish(
             round_=round_,
             actor=actor,
-            unscored_confirmed=bool(form.cleaned_data.get("unscored_confirmed")),
+            unscored_confirmed=form.cleaned_data.get("unscored_confirmed") or 0,
         )
     except DomainError as error:
         if error.status not in (400, 409):

@@ -122,7 +122,7 @@ def test_the_report_draws_a_radar_of_the_dimensions_and_the_trend(
         SuperiorScore.objects.create(rating=rating, indicator_code="meetings", points=Decimal(3))
     give_answers(a, [5, 5, 4, 4])
     results_compute(round_=round_, actor=admin)
-    round_publish(round_=round_, actor=admin, unscored_confirmed=True)  # 桂香社区: no inputs
+    round_publish(round_=round_, actor=admin, unscored_confirmed=1)  # 桂香社区: no inputs
     result = Result.objects.get(round_unit=a)
     assert set(result.details["dimensions"]["self"]) == {"service", "outcome", "conduct"}
 

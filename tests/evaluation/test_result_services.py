@@ -125,12 +125,12 @@ def test_publishing_sets_the_appeal_deadline_in_working_days(tree, scored_round)
     results_compute(round_=scored_round, actor=admin)
     friday = datetime(2026, 7, 3, 10, 0, tzinfo=SHANGHAI)
     with clock.at(friday):
-        published = round_publish(round_=scored_round, actor=admin, unscored_confirmed=True)
+        published = round_publish(round_=scored_round, actor=admin, unscored_confirmed=1)
     assert published.state == RoundState.PUBLISHED
     assert published.appeal_deadline == get_calendar().add_working_days(friday, 5)
     assert published.appeal_deadline.astimezone(SHANGHAI).date().isoformat() == "2026-07-10"
     with pytest.raises(Conflict):
-        round_publish(round_=published, actor=admin, unscored_confirmed=True)
+        round_publish(round_=published, actor=admin, unscored_confirmed=1)
     assert AuditEntry.objects.filter(action="evaluation.result.published").count() == 1
 
 
@@ -175,7 +175,9 @@ def test_publishing_with_unscored_units_needs_the_administrators_confirmation(tr
     assert scored_round.state == RoundState.REVIEW and scored_round.published_at is None
     assert not AuditEntry.objects.filter(action="evaluation.result.published").exists()
 
-    published = round_publish(round_=scored_round, actor=admin, unscored_confirmed=True)
+    with pytest.raises(DomainError):  # confirmed for another number of unscored units
+        round_publish(round_=scored_round, actor=admin, unscored_confirmed=2)
+    published = round_publish(round_=scored_round, actor=admin, unscored_confirmed=1)
     assert published.state == RoundState.PUBLISHED and published.appeal_deadline is not None
     entry = AuditEntry.objects.get(action="evaluation.result.published")
     assert entry.data["units"] == 3 and entry.data["unscored"] == 1

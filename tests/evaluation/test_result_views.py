@@ -109,7 +109,7 @@ def test_the_review_shows_the_unscored_units_and_asks_to_confirm(client, tree, w
     assert "泉水村" in listed and "No assessment from any source" in listed
     assert "柳岸社区" not in listed and "桂香社区" not in listed
     checkbox = re.search(r'<input[^>]*data-testid="unscored-confirmed"[^>]*>', block).group(0)
-    assert 'name="unscored_confirmed"' in checkbox
+    assert 'name="unscored_confirmed"' in checkbox and 'value="1"' in checkbox
     label = re.search(r"<label[^>]*>(.*?)</label>", block, re.S).group(1)
     assert label == "Publish although 1 of 3 units has no score"
     assert html.count('data-testid="publish"') == 1  # the button inside the confirmation form
@@ -133,7 +133,11 @@ def test_publishing_unscored_units_without_the_checkbox_changes_nothing(
     assert with_unassessed.published_at is None and with_unassessed.appeal_deadline is None
     assert not AuditEntry.objects.filter(action="evaluation.result.published").exists()
 
-    assert admin.post(url, {"unscored_confirmed": "on"}).status_code == 303
+    # A confirmation of another number (results computed again since) is no confirmation.
+    admin.post(url, {"unscored_confirmed": "2"})
+    with_unassessed.refresh_from_db()
+    assert with_unassessed.state == RoundState.REVIEW
+    assert admin.post(url, {"unscored_confirmed": "1"}).status_code == 303
     with_unassessed.refresh_from_db()
     assert with_unassessed.state == RoundState.PUBLISHED
     entry = AuditEntry.objects.get(action="evaluation.result.published")
