@@ -6,10 +6,9 @@ requests (docs/CASES.md); every write goes through the workflow's services."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from jiceng.cases.models import Category, RateTally
-from jiceng.core.admin import SystemAdminModelAdmin, admin_site, column
+from jiceng.core.admin import SystemAdminModelAdmin, admin_site
 
 
 @admin.register(Category, site=admin_site)
@@ -37,15 +36,15 @@ class CategoryAdmin(SystemAdminModelAdmin):
 @admin.register(RateTally, site=admin_site)
 class RateTallyAdmin(SystemAdminModelAdmin):
     list_display = (
-        column("month", _("month")),
-        column("unit", _("unit")),
-        column("responded_in_time", _("responded in time")),
-        column("due_response", _("due response")),
-        column("resolved_in_time", _("resolved in time")),
-        column("resolved", _("resolved")),
-        column("satisfied", _("satisfied")),
-        column("rated", _("rated")),
-        column("built_at", _("built at")),
+        "month",
+        "unit",
+        "responded_in_time",
+        "due_response",
+        "resolved_in_time",
+        "resolved",
+        "satisfied",
+        "rated",
+        "built_at",
     )
     search_fields = ("unit__code", "unit__name")
     list_select_related = ("unit",)

@@ -158,7 +158,7 @@ class Case(models.Model):
         related_name="cases_in_area",
         help_text=_("Where the problem is."),
     )
-    area_path = models.CharField(max_length=255, db_index=True)
+    area_path = models.CharField(_("community path"), max_length=255, db_index=True)
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -195,7 +195,7 @@ class Case(models.Model):
         db_index=False,
     )
     # The current unit's tree path, copied so a subtree's cases are one index range scan.
-    current_path = models.CharField(max_length=255, db_index=True)
+    current_path = models.CharField(_("path of the unit holding it"), max_length=255, db_index=True)
     accepted_by_unit = models.ForeignKey(
         OrgUnit,
         verbose_name=_("first receiver"),
@@ -205,7 +205,12 @@ class Case(models.Model):
         related_name="+",
     )
     dispatched_by_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        OrgUnit,
+        verbose_name=_("dispatched by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     resolved_by_unit = models.ForeignKey(
         OrgUnit,
@@ -216,7 +221,12 @@ class Case(models.Model):
         related_name="+",
     )
     pending_transfer_to = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        OrgUnit,
+        verbose_name=_("transfer requested to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     merged_into = models.ForeignKey(
         "self",
@@ -323,7 +333,9 @@ class EventKind(models.TextChoices):
 class CaseEvent(models.Model):
     """One step on a case's timeline, written by the workflow service with the transition."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
     status_after = models.CharField(_("status"), max_length=20, choices=Status.choices)
     actor = models.ForeignKey(
@@ -335,13 +347,28 @@ class CaseEvent(models.Model):
         related_name="+",
     )
     actor_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        OrgUnit,
+        verbose_name=_("unit acting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     from_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        OrgUnit,
+        verbose_name=_("from unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     to_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        OrgUnit,
+        verbose_name=_("to unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     note = models.TextField(_("note"), blank=True, max_length=2000)
     public = models.BooleanField(_("shown to the resident"), default=True)
@@ -363,9 +390,18 @@ class CaseEvent(models.Model):
 class Reply(models.Model):
     """A written answer to the resident; the resolving reply says what was done."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     body = models.TextField(_("reply"), max_length=4000)
     is_resolution = models.BooleanField(_("resolution"), default=False)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
@@ -403,7 +439,9 @@ class FeedbackChannel(models.TextChoices):
 class Feedback(models.Model):
     """The resident's answer after a resolution (回访): solved? and how satisfied."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="feedback")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="feedback"
+    )
     solved = models.CharField(_("solved?"), max_length=8, choices=Solved.choices)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction"), choices=Satisfaction.choices, null=True, blank=True
@@ -411,7 +449,12 @@ class Feedback(models.Model):
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=FeedbackChannel.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
@@ -436,12 +479,19 @@ class EscalationReason(models.TextChoices):
 class Escalation(models.Model):
     """督办: a missed deadline sent up to the supervisor of the unit holding the case, once."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="escalations"
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=EscalationReason.choices)
     deadline = models.DateTimeField(_("missed deadline"))
-    from_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    from_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("escalated from"), on_delete=models.PROTECT, related_name="+"
+    )
     to_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="escalations_received"
+        OrgUnit,
+        verbose_name=_("escalated to"),
+        on_delete=models.PROTECT,
+        related_name="escalations_received",
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
@@ -466,13 +516,15 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     """A photo sent with a case; its type was recognised from its content, not its name."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
@@ -492,9 +544,16 @@ class Attachment(models.Model):
 class ResponseTemplate(TimeStampedModel):
     """A reusable reply opening, kept by a unit (or the district for everyone below)."""
 
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="response_templates")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="response_templates"
+    )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=60)
     body = models.TextField(_("text"), max_length=2000)
@@ -513,10 +572,18 @@ class Notification(models.Model):
     """An in-app message to a staff member; e-mailed too when they have an address."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     verb = models.CharField(_("what"), max_length=30)
     message = models.CharField(_("message"), max_length=300)
@@ -556,20 +623,22 @@ class RateTally(models.Model):
     each time rounded down to a tenth of an hour (6 minutes); the median is taken from it.
     """
 
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()  # the first day of the month, local time
-    built_at = models.DateTimeField()
-    responded_in_time = models.PositiveIntegerField(default=0)
-    due_response = models.PositiveIntegerField(default=0)
-    solved = models.PositiveIntegerField(default=0)
-    answered = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    rated = models.PositiveIntegerField(default=0)
-    resolved_in_time = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    closed_no_feedback = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    handling_histogram = models.TextField(default="{}")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"))  # the first day of the month, local time
+    built_at = models.DateTimeField(_("built at"))
+    responded_in_time = models.PositiveIntegerField(_("responded in time"), default=0)
+    due_response = models.PositiveIntegerField(_("due response"), default=0)
+    solved = models.PositiveIntegerField(_("reported solved"), default=0)
+    answered = models.PositiveIntegerField(_("feedback answered"), default=0)
+    satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
+    rated = models.PositiveIntegerField(_("rated"), default=0)
+    resolved_in_time = models.PositiveIntegerField(_("resolved in time"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved"), default=0)
+    closed_no_feedback = models.PositiveIntegerField(_("closed without feedback"), default=0)
+    closed = models.PositiveIntegerField(_("cases closed"), default=0)
+    handling_histogram = models.TextField(_("handling times"), default="{}")
 
     class Meta:
         verbose_name = _("rate tally")

@@ -45,7 +45,7 @@ class MisconductOutcome(models.TextChoices):
 
 class MisconductReport(TimeStampedModel):
     # SHA-256 of the receipt code: the code itself is only ever shown to the reporter.
-    receipt_digest = models.CharField(max_length=64, unique=True)
+    receipt_digest = models.CharField(_("receipt code hash"), max_length=64, unique=True)
     kind = models.CharField(_("type"), max_length=16, choices=MisconductKind.choices)
     accused_unit = models.ForeignKey(
         "orgs.OrgUnit",
@@ -61,12 +61,12 @@ class MisconductReport(TimeStampedModel):
         related_name="+",
     )
     # The accused unit's path when the report was filed: scoping by subtree uses it.
-    accused_path = models.CharField(max_length=255, db_index=True)
+    accused_path = models.CharField(_("path of the unit concerned"), max_length=255, db_index=True)
     accused_person = models.CharField(_("person concerned"), max_length=100, blank=True)
     details = models.TextField(_("details"), max_length=4000)
     anonymous = models.BooleanField(_("anonymous"), default=True)
     contact_encrypted = models.BinaryField(_("contact (encrypted)"), null=True, blank=True)
-    passphrase_hash = models.CharField(max_length=256, blank=True)
+    passphrase_hash = models.CharField(_("passphrase hash"), max_length=256, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=MisconductStatus.choices, default=MisconductStatus.NEW
     )
@@ -88,11 +88,20 @@ class MisconductReport(TimeStampedModel):
 
 
 class MisconductEvidence(models.Model):
-    report = models.ForeignKey(MisconductReport, on_delete=models.CASCADE, related_name="evidence")
-    content_type = models.CharField(max_length=64)
-    data = models.BinaryField()
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.ForeignKey(
+        MisconductReport,
+        verbose_name=_("misconduct report"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    content_type = models.CharField(_("type"), max_length=64)
+    data = models.BinaryField(_("file content"))
+    size = models.PositiveIntegerField(_("size"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("misconduct evidence")
+        verbose_name_plural = _("misconduct evidence")
 
     def __str__(self) -> str:
         return f"{self.content_type} ({self.size} B)"
@@ -110,16 +119,28 @@ class MisconductEvent(models.Model):
         REPLY = "reply", _("Reply to the reporter")
         INFO = "info", _("Information added by the reporter")
 
-    report = models.ForeignKey(MisconductReport, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    text = models.TextField(blank=True)
-    public = models.BooleanField(default=False)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    report = models.ForeignKey(
+        MisconductReport,
+        verbose_name=_("misconduct report"),
+        on_delete=models.CASCADE,
+        related_name="events",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    public = models.BooleanField(_("shown to the reporter"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("misconduct report event")
+        verbose_name_plural = _("misconduct report events")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:

@@ -33,7 +33,7 @@ class RectificationItem(TimeStampedModel):
         related_name="rectification_items",
     )
     # The unit's path when the item was opened: scoping by subtree uses it.
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     source_kind = models.CharField(_("source"), max_length=32)
@@ -190,7 +190,7 @@ class Inspection(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="inspections",
     )
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     visited_on = models.DateField(_("date of the visit"))
     people_met = models.CharField(_("people met"), max_length=300)
     checked = models.TextField(_("what was checked"))
@@ -259,9 +259,9 @@ class FindingPhoto(models.Model):
     file = models.FileField(_("file"), upload_to=finding_photo_path, max_length=200)
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

@@ -53,7 +53,9 @@ class ReplyScore(models.Model):
         "cases.Reply", on_delete=models.CASCADE, related_name="quality", verbose_name=_("reply")
     )
     # Copied from the reply so that per-unit, per-period shares need no join.
-    unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     replied_at = models.DateTimeField(_("replied at"))
     relevance = models.FloatField(_("relevance"))
     completeness = models.FloatField(_("completeness"))
@@ -67,8 +69,10 @@ class ReplyScore(models.Model):
     reuse = models.FloatField(_("similarity to an earlier reply"), default=0.0)
     # MinHash signatures (reply_quality.minhash) of the reply and of its request, so that later
     # replies are compared with this one without reading the texts again.
-    fingerprint = models.JSONField(default=list, blank=True, editable=False)
-    request_fingerprint = models.JSONField(default=list, blank=True, editable=False)
+    fingerprint = models.JSONField(_("reply fingerprint"), default=list, blank=True, editable=False)
+    request_fingerprint = models.JSONField(
+        _("request fingerprint"), default=list, blank=True, editable=False
+    )
     method = models.PositiveSmallIntegerField(_("scoring method version"), default=1)
     scored_at = models.DateTimeField(_("scored at"))
 

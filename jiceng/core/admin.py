@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -15,9 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from jiceng.core.actors import Actor
 from jiceng.core.models import AuditEntry, CalendarDay
 from jiceng.orgs.roles import Capability
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 def admin_actor(request: HttpRequest) -> Actor:
@@ -54,19 +50,6 @@ class JicengAdminSite(admin.AdminSite):
 
 
 admin_site = JicengAdminSite(name="admin")
-
-
-def column(name: str, label: StrOrPromise) -> Callable[[Model], Any]:
-    """A changelist column showing the field `name` under a translated heading, for fields
-    whose model gives no verbose name; it sorts like the field."""
-
-    @admin.display(description=label, ordering=name)
-    def show(obj: Model) -> Any:
-        return getattr(obj, name)
-
-    show.__name__ = name
-    show.field_name = name  # type: ignore[attr-defined]
-    return show
 
 
 class SystemAdminModelAdmin(admin.ModelAdmin):

@@ -223,7 +223,7 @@ class RoundUnit(models.Model):
     )
     unit_class = models.CharField(_("unit class"), max_length=16, choices=UnitClass.choices)
     # The unit's path when the round opened: membership checks and scoping use it.
-    unit_path = models.CharField(max_length=255)
+    unit_path = models.CharField(_("unit path"), max_length=255)
     households = models.PositiveIntegerField(_("households surveyed"), default=0)
 
     class Meta:
@@ -495,7 +495,7 @@ class SurveyToken(models.Model):
     batch = models.ForeignKey(
         TokenBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="tokens"
     )
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(_("token hash"), max_length=64, unique=True)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
@@ -565,8 +565,8 @@ class SurveyResponse(models.Model):
         related_name="responses",
     )
     # Keyed hashes (HMAC with the secret key): enough to count repeats, useless to identify.
-    device_hash = models.CharField(max_length=64, blank=True)
-    address_hash = models.CharField(max_length=64, blank=True)
+    device_hash = models.CharField(_("device hash"), max_length=64, blank=True)
+    address_hash = models.CharField(_("network address hash"), max_length=64, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     # Set by someone above the unit (`response_exclude`, e.g. stuffing found afterwards);
     # excluded from scoring. Answers the open links refuse are not stored (`OpenLink.refused`).
@@ -597,7 +597,7 @@ class StaffDevice(models.Model):
         on_delete=models.CASCADE,
         related_name="survey_devices",
     )
-    device_hash = models.CharField(max_length=64)
+    device_hash = models.CharField(_("device hash"), max_length=64)
     last_seen = models.DateTimeField(_("last signed in"))
 
     class Meta:

@@ -127,7 +127,12 @@ class CategoryCorrection(models.Model):
         related_name="+",
     )
     actor_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        OrgUnit,
+        verbose_name=_("unit acting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("corrected at"), default=timezone.now)
 

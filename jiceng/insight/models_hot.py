@@ -14,12 +14,13 @@ class HotIssue(models.Model):
     unit = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("street"), on_delete=models.PROTECT, related_name="+"
     )
-    unit_path = models.CharField(max_length=255)
+    unit_path = models.CharField(_("street path"), max_length=255)
     month = models.DateField(_("month"))  # the first day of the month
     title = models.CharField(_("title"), max_length=200)
-    title_score = models.FloatField(default=0.0)
+    title_score = models.FloatField(_("title score"), default=0.0)
     key_terms = models.JSONField(_("key terms"), default=list)
-    centroid = models.JSONField(default=dict)  # term → weight, at most CENTROID_TERMS terms
+    # Term → weight, at most CENTROID_TERMS terms.
+    centroid = models.JSONField(_("term weights"), default=dict)
     case_count = models.PositiveIntegerField(_("cases"), default=0)
     resident_count = models.PositiveIntegerField(_("residents"), default=0)
     support_count = models.PositiveIntegerField(_("support"), default=0)
@@ -29,7 +30,7 @@ class HotIssue(models.Model):
     daily = models.JSONField(_("cases per day"), default=dict)  # "YYYY-MM-DD" → count
     # Heat ranks the same at any moment when its decay is counted from a fixed epoch:
     # rank = ln(mass × spread) + ln 2 × (days from the epoch to last_seen) / half-life.
-    rank = models.FloatField(default=0.0)
+    rank = models.FloatField(_("heat rank"), default=0.0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -47,12 +48,16 @@ class HotIssue(models.Model):
 class HotIssueTerm(models.Model):
     """One key term of an issue: the inverted index that finds candidate issues for a case."""
 
-    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="terms")
-    unit_id_copy = models.PositiveBigIntegerField()
-    month = models.DateField()
-    term = models.CharField(max_length=40)
+    issue = models.ForeignKey(
+        HotIssue, verbose_name=_("hot issue"), on_delete=models.CASCADE, related_name="terms"
+    )
+    unit_id_copy = models.PositiveBigIntegerField(_("street ID"))
+    month = models.DateField(_("month"))
+    term = models.CharField(_("term"), max_length=40)
 
     class Meta:
+        verbose_name = _("hot issue term")
+        verbose_name_plural = _("hot issue terms")
         indexes = [
             models.Index(fields=["unit_id_copy", "month", "term"], name="hotissueterm_lookup_idx")
         ]
@@ -73,10 +78,11 @@ class HotIssueCase(models.Model):
         on_delete=models.CASCADE,
         related_name="hot_membership",
     )
-    resident_key = models.CharField(max_length=64)  # keyed hash of the contact; case id if none
-    community_path = models.CharField(max_length=255)
-    submitted_at = models.DateTimeField()
-    day = models.DateField()
+    # Keyed hash of the contact; case id if none.
+    resident_key = models.CharField(_("resident key"), max_length=64)
+    community_path = models.CharField(_("community path"), max_length=255)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    day = models.DateField(_("day"))
 
     class Meta:
         verbose_name = _("hot issue case")
@@ -95,11 +101,13 @@ class HotTermStat(models.Model):
     weights; and in one street (scope = the street's id), which turns down the street's place
     names. The empty term of a street holds its number of cases."""
 
-    scope = models.PositiveBigIntegerField(default=0)
-    term = models.CharField(max_length=40, blank=True)
-    documents = models.PositiveIntegerField(default=0)
+    scope = models.PositiveBigIntegerField(_("scope"), default=0)
+    term = models.CharField(_("term"), max_length=40, blank=True)
+    documents = models.PositiveIntegerField(_("cases"), default=0)
 
     class Meta:
+        verbose_name = _("hot term count")
+        verbose_name_plural = _("hot term counts")
         constraints = [
             models.UniqueConstraint(fields=["scope", "term"], name="hottermstat_scope_term")
         ]
@@ -111,10 +119,15 @@ class HotTermStat(models.Model):
 class HotIssueCursor(models.Model):
     """How far the background job got: the last case id it looked at."""
 
-    name = models.CharField(max_length=40, unique=True)
-    last_case_id = models.PositiveBigIntegerField(default=0)
-    documents = models.PositiveBigIntegerField(default=0)  # cases counted in HotTermStat
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    last_case_id = models.PositiveBigIntegerField(_("last case ID"), default=0)
+    # Cases counted in HotTermStat.
+    documents = models.PositiveBigIntegerField(_("cases counted"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("hot issue job progress")
+        verbose_name_plural = _("hot issue job progress")
 
     def __str__(self) -> str:
         return self.name

@@ -98,7 +98,11 @@ class CaseRouting(models.Model):
     """How a new case was placed: the matched gazetteer entry, the confidence, a conflict."""
 
     case = models.OneToOneField(
-        Case, on_delete=models.CASCADE, primary_key=True, related_name="routing"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="routing",
     )
     method = models.CharField(_("routing"), max_length=10, choices=RoutingMethod.choices)
     confidence = models.DecimalField(_("confidence"), max_digits=4, decimal_places=3)
@@ -126,7 +130,7 @@ class CaseRouting(models.Model):
     )
     contradicts = models.BooleanField(_("address contradicts the chosen community"), default=False)
     needs_routing = models.BooleanField(_("needs routing"), default=False)
-    street_path = models.CharField(max_length=255, db_index=True)
+    street_path = models.CharField(_("street path"), max_length=255, db_index=True)
 
     class Meta:
         verbose_name = _("case routing")
@@ -147,11 +151,15 @@ class DuplicateSignature(models.Model):
     """A case's words for similarity (hashes of its distinct content words, space-separated)."""
 
     case = models.OneToOneField(
-        Case, on_delete=models.CASCADE, primary_key=True, related_name="duplicate_signature"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="duplicate_signature",
     )
-    street_id = models.IntegerField()
-    day = models.IntegerField()  # days since 1970-01-01 (UTC) of submission
-    terms = models.TextField()
+    street_id = models.IntegerField(_("street ID"))
+    day = models.IntegerField(_("day"))  # days since 1970-01-01 (UTC) of submission
+    terms = models.TextField(_("word hashes"))
 
     class Meta:
         verbose_name = _("duplicate signature")
@@ -168,10 +176,12 @@ class DuplicateTerm(models.Model):
     weeks that have it: its cost follows the number of candidates, not the size of the table.
     """
 
-    street_id = models.IntegerField()
-    term = models.IntegerField()
-    day = models.IntegerField()
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    street_id = models.IntegerField(_("street ID"))
+    term = models.IntegerField(_("word hash"))
+    day = models.IntegerField(_("day"))
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("duplicate index term")
@@ -188,8 +198,10 @@ class DuplicateTerm(models.Model):
 class CaseSupport(models.Model):
     """ "Me too" (我也遇到): a resident backs an open case instead of filing it again."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supports")
-    resident_hash = models.CharField(max_length=64)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supports"
+    )
+    resident_hash = models.CharField(_("resident hash"), max_length=64)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

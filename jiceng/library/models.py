@@ -56,7 +56,7 @@ class Document(models.Model):
         blank=True,
         related_name="library_documents",
     )
-    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, blank=True, db_index=True)
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploader"),
@@ -81,7 +81,9 @@ class Document(models.Model):
     times_cited = models.PositiveIntegerField(_("times cited"), default=0)
     views = models.PositiveIntegerField(_("views"), default=0)
     downloads = models.PositiveIntegerField(_("downloads"), default=0)
-    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    import_key = models.CharField(
+        _("import key"), max_length=64, null=True, blank=True, unique=True
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -129,11 +131,19 @@ class DocumentVersion(models.Model):
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.CharField(_("reason"), max_length=500, blank=True)
@@ -161,12 +171,17 @@ class Attachment(models.Model):
         Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="attachments"
     )
     version = models.ForeignKey(
-        DocumentVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        DocumentVersion,
+        verbose_name=_("version"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     filename = models.CharField(_("file name"), max_length=200)
     kind = models.CharField(_("file type"), max_length=4, choices=AttachmentKind.choices)
     size = models.PositiveIntegerField(_("size"))
-    data = models.BinaryField()
+    data = models.BinaryField(_("file content"))
     text = models.TextField(_("extracted text"), blank=True)
     text_readable = models.BooleanField(_("text could be extracted"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -190,11 +205,15 @@ class SearchEntry(models.Model):
     """
 
     document = models.OneToOneField(
-        Document, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_entry",
     )
-    title_words = models.TextField(blank=True)
-    body_words = models.TextField(blank=True)
-    part_words = models.TextField(blank=True)
+    title_words = models.TextField(_("title words"), blank=True)
+    body_words = models.TextField(_("body words"), blank=True)
+    part_words = models.TextField(_("word parts"), blank=True)
 
     class Meta:
         verbose_name = _("search entry")
@@ -213,12 +232,18 @@ class RelatedLink(models.Model):
     """A related document named by an import (其他文献) or by staff; computed similarity is not
     stored (it is asked of the search index when a page is read)."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="related_links")
-    related = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=8, choices=RelatedSource.choices)
-    position = models.PositiveSmallIntegerField(default=0)
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="related_links"
+    )
+    related = models.ForeignKey(
+        Document, verbose_name=_("related document"), on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=8, choices=RelatedSource.choices)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
+        verbose_name = _("related link")
+        verbose_name_plural = _("related links")
         constraints = [
             models.UniqueConstraint(fields=["document", "related"], name="library_related_unique")
         ]
@@ -230,11 +255,23 @@ class RelatedLink(models.Model):
 class Citation(models.Model):
     """One library document citing another; `times_cited` counts these plus the imported seed."""
 
-    citing = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="citations")
-    cited = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="cited_by")
-    created_at = models.DateTimeField(auto_now_add=True)
+    citing = models.ForeignKey(
+        Document,
+        verbose_name=_("citing document"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+    cited = models.ForeignKey(
+        Document,
+        verbose_name=_("cited document"),
+        on_delete=models.CASCADE,
+        related_name="cited_by",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         constraints = [
             models.UniqueConstraint(fields=["citing", "cited"], name="library_citation_unique")
         ]
@@ -290,13 +327,19 @@ class Dispute(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     # SHA-256 of the claimant's receipt code (the code is shown to them once, never stored).
     # Empty on disputes filed before receipts existed: no code finds them.
-    receipt_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    receipt_digest = models.CharField(
+        _("receipt code hash"), max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("copyright dispute")
@@ -318,16 +361,30 @@ class CaseCitation(models.Model):
     """A case that cites a library document (a typical case written up from a solved case)."""
 
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, related_name="library_citations"
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="library_citations",
     )
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="case_citations")
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="case_citations",
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("case citation")
+        verbose_name_plural = _("case citations")
         constraints = [
             models.UniqueConstraint(fields=["case", "document"], name="library_case_cite_unique")
         ]

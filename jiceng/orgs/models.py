@@ -61,6 +61,11 @@ class User(AbstractUser):
 class OrgUnit(MP_Node):
     """A unit of the organisation tree; subtree queries are path-prefix queries on an index."""
 
+    # treebeard's tree fields, declared again exactly as `MP_Node` declares them, only to give
+    # them translated names.
+    path = models.CharField(_("tree path"), max_length=255, unique=True)
+    depth = models.PositiveIntegerField(_("depth in the tree"))
+    numchild = models.PositiveIntegerField(_("child units"), default=0)
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[unit_code_validator])
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
@@ -140,7 +145,7 @@ class ApiKey(models.Model):
         OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="api_keys"
     )
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64)
+    key_hash = models.CharField(_("key hash"), max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

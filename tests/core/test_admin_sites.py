@@ -173,8 +173,7 @@ def test_related_columns_are_selected(label):
     model_admin = admin_site._registry[model]
     selected = model_admin.list_select_related or ()
     assert isinstance(selected, (list, tuple))
-    for shown in model_admin.list_display:
-        column = getattr(shown, "field_name", shown)
+    for column in model_admin.list_display:
         if not isinstance(column, str):
             continue
         try:

@@ -65,7 +65,7 @@ class CareTarget(TimeStampedModel):
         related_name="care_targets",
     )
     # The unit's path: scoping by subtree is a prefix query on it.
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     category = models.CharField(_("category"), max_length=24, choices=CareCategory.choices)
     name = models.CharField(_("name"), max_length=50)
     address = models.CharField(_("address"), max_length=200)

@@ -87,7 +87,7 @@ class FundEntry(models.Model):
         "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
     # The unit's path when the entry was made: scoping by subtree uses it.
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("kind"), max_length=24, choices=FundKind.choices)
     status = models.CharField(
@@ -204,7 +204,7 @@ class FundVoucher(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

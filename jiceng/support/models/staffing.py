@@ -42,7 +42,7 @@ class StaffMember(TimeStampedModel):
     unit = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     name = models.CharField(_("name"), max_length=50)
     position = models.CharField(_("position"), max_length=50)
     employment = models.CharField(_("employment"), max_length=12, choices=Employment.choices)
@@ -124,7 +124,7 @@ class Equipment(TimeStampedModel):
     unit = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=EquipmentKind.choices)
     quantity = models.PositiveIntegerField(

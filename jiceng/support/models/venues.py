@@ -66,7 +66,7 @@ class Venue(TimeStampedModel):
         "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="venues"
     )
     # The unit's path when the venue was registered: scoping by subtree uses it.
-    unit_path = models.CharField(max_length=255, db_index=True)
+    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=VenueKind.choices)
     address = models.CharField(_("address"), max_length=200)
@@ -87,7 +87,7 @@ class Venue(TimeStampedModel):
     # Utilisation counts posted hours from this day on (registration day unless given).
     in_service_since = models.DateField(_("in service since"))
     # The short random code in the check-in address printed on the poster.
-    public_code = models.CharField(max_length=16, unique=True)
+    public_code = models.CharField(_("check-in code"), max_length=16, unique=True)
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -103,7 +103,9 @@ class Venue(TimeStampedModel):
 class OpeningPeriod(models.Model):
     """A posted period on a weekday; `closes` at or before `opens` runs into the next day."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="periods")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="periods"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), validators=[MaxValueValidator(6)])
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
@@ -120,7 +122,9 @@ class OpeningPeriod(models.Model):
 class HoursException(models.Model):
     """A dated change: closed all day (no times), or special periods replacing the week's."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="exceptions")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="exceptions"
+    )
     date = models.DateField(_("date"))
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
@@ -147,9 +151,12 @@ def photo_path(instance: VenuePhoto, filename: str) -> str:
 class VenuePhoto(models.Model):
     """A photo of a venue, of an activity held there, or taken at a spot check."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="photos")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="photos"
+    )
     activity = models.ForeignKey(
         "support.VenueActivity",
+        verbose_name=_("activity"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -157,6 +164,7 @@ class VenuePhoto(models.Model):
     )
     spot_check = models.ForeignKey(
         "support.SpotCheck",
+        verbose_name=_("spot check"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -165,9 +173,9 @@ class VenuePhoto(models.Model):
     file = models.FileField(_("file"), upload_to=photo_path, max_length=200)
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
@@ -188,7 +196,9 @@ class VenuePhoto(models.Model):
 class DutyShift(models.Model):
     """Who is on duty at the venue, from when to when."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="shifts")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="shifts"
+    )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("person on duty"),
@@ -212,7 +222,9 @@ class DutyShift(models.Model):
 class VenueCheckIn(models.Model):
     """A resident's check-in by the venue's QR code; only keyed hashes identify repeats."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="checkins")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="checkins"
+    )
     at = models.DateTimeField(_("time"))
     service = models.CharField(
         _("service used"), max_length=20, choices=ServiceUsed.choices, blank=True
@@ -222,8 +234,8 @@ class VenueCheckIn(models.Model):
     )
     # Whether the venue was posted open at that moment.
     within_hours = models.BooleanField(_("during posted hours"), default=False)
-    device_hash = models.CharField(max_length=64, blank=True)
-    address_hash = models.CharField(max_length=64, blank=True)
+    device_hash = models.CharField(_("device hash"), max_length=64, blank=True)
+    address_hash = models.CharField(_("network address hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("check-in")
@@ -242,7 +254,9 @@ class VenueCheckIn(models.Model):
 class VenueActivity(TimeStampedModel):
     """An activity held at a venue; closing it turns the log into the meeting's record."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="activities")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="activities"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     topic = models.CharField(_("topic"), max_length=200)
     starts_at = models.DateTimeField(_("starts"))
@@ -289,7 +303,9 @@ class VenueActivity(TimeStampedModel):
 class SpotCheck(models.Model):
     """An unannounced visit by a supervisor from above the venue's unit."""
 
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="spot_checks")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="spot_checks"
+    )
     checked_at = models.DateTimeField(_("time of the visit"))
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -299,7 +315,11 @@ class SpotCheck(models.Model):
         related_name="+",
     )
     inspector_unit = models.ForeignKey(
-        "orgs.OrgUnit", null=True, on_delete=models.PROTECT, related_name="+"
+        "orgs.OrgUnit",
+        verbose_name=_("inspector's unit"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Computed from the posted hours at the time of the visit.
     within_hours = models.BooleanField(_("during posted hours"))
