@@ -56,7 +56,7 @@ class Category(TimeStampedModel):
     urgent_resolve_days = models.PositiveSmallIntegerField(
         _("urgent: resolve within (working days)"), default=1
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

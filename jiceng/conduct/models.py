@@ -230,7 +230,7 @@ class InspectionFinding(models.Model):
         on_delete=models.CASCADE,
         related_name="findings",
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
     title = models.CharField(_("finding"), max_length=200)
     note = models.TextField(_("notes"), blank=True)
 

@@ -114,7 +114,7 @@ class Indicator(models.Model):
     code = models.SlugField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
     guidance = models.TextField(_("guidance"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("display order"), default=0)
     weight = models.DecimalField(
         _("weight"),
         max_digits=6,
@@ -430,7 +430,7 @@ class Question(models.Model):
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questions"
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("display order"), default=0)
     kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
     text = models.CharField(_("question"), max_length=300)
     required = models.BooleanField(_("required"), default=True)

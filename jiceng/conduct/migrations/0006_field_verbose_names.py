@@ -178,4 +178,9 @@ class Migration(migrations.Migration):
                 verbose_name="unit",
             ),
         ),
+        migrations.AlterField(
+            model_name="inspectionfinding",
+            name="position",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="display order"),
+        ),
     ]

@@ -34,4 +34,14 @@ class Migration(migrations.Migration):
             name="digest",
             field=models.CharField(max_length=64, unique=True, verbose_name="token hash"),
         ),
+        migrations.AlterField(
+            model_name="indicator",
+            name="position",
+            field=models.PositiveIntegerField(default=0, verbose_name="display order"),
+        ),
+        migrations.AlterField(
+            model_name="question",
+            name="position",
+            field=models.PositiveIntegerField(default=0, verbose_name="display order"),
+        ),
     ]
