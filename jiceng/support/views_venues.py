@@ -685,20 +685,17 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
                     device_id=device_id,
                     client_ip=ratelimit.client_ip(request),
                 )
-            except services.StaffCheckInRefused as error:
+            except (services.StaffCheckInRefused, services.CheckInLimited) as error:
+                staff = isinstance(error, services.StaffCheckInRefused)
                 response = render(
                     request,
                     "support/checkin_notice.html",
-                    {"kind": "staff", "venue": venue, "message": error.message},
-                    status=403,
-                )
-                return _private(response)
-            except services.CheckInLimited as error:
-                response = render(
-                    request,
-                    "support/checkin_notice.html",
-                    {"kind": "limited", "venue": venue, "message": error.message},
-                    status=429,
+                    {
+                        "kind": "staff" if staff else "limited",
+                        "venue": venue,
+                        "message": error.message,
+                    },
+                    status=403 if staff else 429,
                 )
                 return _private(response)
             except NotFound:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from jiceng.core import clock
 from jiceng.core.actors import SYSTEM
@@ -166,7 +167,7 @@ def test_publishing_with_unscored_units_needs_the_administrators_confirmation(tr
     admin = _admin(tree)
     results_compute(round_=scored_round, actor=admin)  # C (泉水村) has no composite
 
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as refused, translation.override("en"):
         round_publish(round_=scored_round, actor=admin)
     assert str(refused.value.message) == (
         "1 of 3 units has no score; confirm that you want to publish the results anyway."

@@ -50,6 +50,9 @@ def computed(tree):
     return round_
 
 
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
 def _client(client, user):
     client.force_login(user)
     return client
@@ -101,7 +104,7 @@ def with_unassessed(computed, tree):
 
 def test_the_review_shows_the_unscored_units_and_asks_to_confirm(client, tree, with_unassessed):
     admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
-    page = admin.get(reverse("result_list", args=[with_unassessed.pk]))
+    page = admin.get(reverse("result_list", args=[with_unassessed.pk]), **EN)
     html = page.content.decode()
     block = re.search(r'data-testid="unscored"(.*?)</section>', html, re.S).group(1)
     assert "1 of 3 units has no score" in block
@@ -123,7 +126,7 @@ def test_publishing_unscored_units_without_the_checkbox_changes_nothing(
 ):
     admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
     url = reverse("result_publish", args=[with_unassessed.pk])
-    response = admin.post(url, follow=True)
+    response = admin.post(url, follow=True, **EN)
     assert response.redirect_chain == [(reverse("result_list", args=[with_unassessed.pk]), 303)]
     assert [str(m) for m in response.context["messages"]] == [
         "1 of 3 units has no score; confirm that you want to publish the results anyway."
@@ -152,7 +155,7 @@ def test_the_unscored_list_is_capped_with_a_count(client, tree, with_unassessed,
     results_compute(round_=with_unassessed, actor=actor_for(tree.people[Role.DISTRICT_ADMIN]))
     monkeypatch.setattr(result_selectors, "UNSCORED_SHOWN", 1)
     admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
-    page = admin.get(reverse("result_list", args=[with_unassessed.pk]))
+    page = admin.get(reverse("result_list", args=[with_unassessed.pk]), **EN)
     html = page.content.decode()
     assert "2 of 4 units have no score" in html
     assert len(page.context["unscored_rows"]) == 1
@@ -165,12 +168,12 @@ def test_list_report_and_export_say_an_unassessed_unit_was_not_assessed(
     admin = _client(client, tree.people[Role.DISTRICT_ADMIN])
     village = _result(with_unassessed, tree.community_b1)
     for name in ("report_unit", "report_print"):
-        text = admin.get(reverse(name, args=[village.pk])).content.decode()
+        text = admin.get(reverse(name, args=[village.pk]), **EN).content.decode()
         assert 'data-testid="composite">—<' in text and 'data-testid="grade">—<' in text
         assert "No assessment from any source" in text
         assert "Too few resident responses" not in text
     sheet = load_workbook(
-        io.BytesIO(admin.get(reverse("result_export", args=[with_unassessed.pk])).content)
+        io.BytesIO(admin.get(reverse("result_export", args=[with_unassessed.pk]), **EN).content)
     ).active
     body = {row[0]: row for row in list(sheet.iter_rows(values_only=True))[2:]}
     village_row = body["QH-SQ-QS"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -139,6 +140,7 @@ def test_a_staff_phone_is_told_check_ins_are_for_residents(tree):
         {"username": tree.people[Role.COMMUNITY_STAFF].username, "password": PASSWORD},
     )
     phone.post(reverse("logout"))
+    phone.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # signing in set the staff's language
     url = reverse("venue_checkin", args=[venue.public_code])
     refused = phone.post(url, {"service": "consultation"}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 403
