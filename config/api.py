@@ -93,6 +93,8 @@ def _message(request: HttpRequest, error: dict[str, Any]) -> str:
     location = tuple(error.get("loc", ()))
     # ninja drops the value from the error; a query parameter's is in the query string.
     value = request.GET.get(str(location[-1]), "") if location[:1] == ("query",) else ""
+    if kind == "form":  # the routers' forms (core.api.form_errors): translated already
+        return str(error.get("msg", ""))
     if kind == "missing":
         return _("This field is required.")
     if kind in ("int_parsing", "int_type", "int_from_float"):
@@ -120,7 +122,9 @@ def _message(request: HttpRequest, error: dict[str, Any]) -> str:
             "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
             limit,
         ) % {"limit_value": limit, "show_value": len(str(value))}
-    return str(error.get("msg", ""))
+    # A kind not listed above (a parameter type added later): Django's general message, still in
+    # the request's language, rather than pydantic's English.
+    return _("Enter a valid value.")
 
 
 @api.exception_handler(ValidationError)
