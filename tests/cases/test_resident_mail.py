@@ -98,6 +98,7 @@ class TestReceipt:
         assert (case.reporter_email, case.reporter_language) == (ADDRESS, "en")
         [receipt] = _to_resident()
         assert receipt.subject == f"Your request {case.tracking_code} has been received"
+        assert "Rubbish collection" in receipt.body and "年" not in receipt.body
         assert f"{SITE}/track/{case.tracking_code}/" in receipt.body
 
     def test_imports_keep_no_language_and_mail_in_the_sites(
@@ -125,6 +126,7 @@ class TestLaterMessages:
         assert f"{SITE}/track/{case.tracking_code}/" in answer.body
         assert "Was the problem solved?" in answer.body
         assert "within 5 working days" in answer.body
+        assert "年" not in answer.body  # the deadline's date in English too
 
     def test_a_rejection_carries_the_reason(
         self, submit, secretary, django_capture_on_commit_callbacks
