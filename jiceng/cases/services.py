@@ -180,8 +180,8 @@ def _mail_resident_after_commit(case: Case, kind: str) -> None:
         return
     from jiceng.cases.tasks import email_resident
 
-    case_id = case.pk
-    transaction.on_commit(lambda: email_resident(case_id, kind), robust=True)
+    case_id, message = case.pk, ResidentMail(kind).value  # plain values for the job queue
+    transaction.on_commit(lambda: email_resident(case_id, message), robust=True)
 
 
 def _classify_after_commit(cases: list[Case]) -> None:
