@@ -127,10 +127,11 @@ def build(directory: Path, total: int, seed: int) -> dict[str, object]:
     columns = (
         "id, tracking_code, category_id, priority, title, description, address, area_id, "
         "area_path, channel, external_id, is_anonymous, reporter_name, reporter_phone, "
-        "reporter_email, status, close_reason, current_unit_id, current_path, submitted_at, "
+        "reporter_email, reporter_language, status, close_reason, current_unit_id, current_path, "
+        "submitted_at, "
         "respond_by, resolve_by, transfer_count, reopen_count, escalation_count, updated_at"
     )
-    case_sql = f"INSERT INTO cases_case ({columns}) VALUES ({', '.join('?' * 26)})"  # noqa: S608 (fixed column names, no input)
+    case_sql = f"INSERT INTO cases_case ({columns}) VALUES ({', '.join('?' * 27)})"  # noqa: S608 (fixed column names, no input)
     signature_sql = (
         "INSERT INTO insight_duplicatesignature (case_id, street_id, day, terms) VALUES (?,?,?,?)"
     )
@@ -156,7 +157,7 @@ def build(directory: Path, total: int, seed: int) -> dict[str, object]:
             cases.append(
                 (
                     pk, f"B{pk:011d}", category.pk, "normal", title, body, "", area.pk,
-                    area.path, "web", "", False, "", "", "", status, "", area.pk, area.path,
+                    area.path, "web", "", False, "", "", "", "", status, "", area.pk, area.path,
                     stamp, stamp, stamp, 0, 0, 0, stamp,
                 )
             )  # fmt: skip

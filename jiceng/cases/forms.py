@@ -167,6 +167,17 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("Optional; only the staff handling your request see it."),
     )
+    # Also for anonymous requests, like the phone number: staff see both, never the name.
+    reporter_email = forms.EmailField(
+        label=_("E-mail me about this request"),
+        max_length=254,
+        required=False,
+        help_text=_(
+            "Optional; we send the tracking code, and the answer with a link to rate it, "
+            "to this address. Only the staff handling your request see it."
+        ),
+        error_messages={"invalid": _("Enter an e-mail address such as name@example.org.")},
+    )
 
     field_order = [
         "category",
@@ -178,6 +189,7 @@ class ReportForm(forms.Form):
         "is_anonymous",
         "reporter_name",
         "reporter_phone",
+        "reporter_email",
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -171,6 +171,8 @@ class Case(models.Model):
     reporter_name = models.CharField(_("name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     reporter_email = models.EmailField(_("e-mail"), blank=True)
+    # The language the resident used at intake: the e-mails to them speak it (resident_mail.py).
+    reporter_language = models.CharField(_("resident's language"), max_length=16, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),

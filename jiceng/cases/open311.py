@@ -33,7 +33,7 @@ from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -657,6 +657,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         reporter_name=name,
         reporter_phone=_text(data.get("phone")),
         reporter_email=_text(data.get("email")),
+        reporter_language=translation.get_language() or "",
     )
     notice = _("Received and sent to %(unit)s. The resident's tracking code is %(code)s.") % {
         "unit": case.current_unit.name,

@@ -47,6 +47,7 @@ from jiceng.cases.models import (
     Status,
 )
 from jiceng.cases.photos import Photo, checked_photo
+from jiceng.cases.resident_mail import ResidentMail
 from jiceng.cases.workflow import TRANSITIONS, Action, Who, target_of
 from jiceng.core import clock
 from jiceng.core.actors import Actor
@@ -172,6 +173,17 @@ def _email_after_commit(made: list[Notification]) -> None:
         transaction.on_commit(lambda: email_notifications(ids))
 
 
+def _mail_resident_after_commit(case: Case, kind: str) -> None:
+    """E-mail the resident (resident_mail.py) once the transaction commits, if they gave an
+    address. Robust: a queue that cannot take the job must not fail a committed action."""
+    if not case.reporter_email:
+        return
+    from jiceng.cases.tasks import email_resident
+
+    case_id, message = case.pk, ResidentMail(kind).value  # plain values for the job queue
+    transaction.on_commit(lambda: email_resident(case_id, message), robust=True)
+
+
 def _classify_after_commit(cases: list[Case]) -> None:
     from jiceng.insight.classifier_services import classify_after_commit
 
@@ -232,6 +244,7 @@ def case_prepare(
     reporter_name: str = "",
     reporter_phone: str = "",
     reporter_email: str = "",
+    reporter_language: str = "",
     photos: Sequence[UploadedFile] = (),
     external_id: str = "",
     submitted_at: datetime | None = None,
@@ -290,6 +303,7 @@ def case_prepare(
         reporter_name="" if is_anonymous else reporter_name.strip()[:50],
         reporter_phone=reporter_phone.strip()[:20],
         reporter_email=reporter_email.strip(),
+        reporter_language=reporter_language[:16],
         entered_by=actor.user,
         status=Status.SUBMITTED,
         current_unit=holder,
@@ -423,6 +437,8 @@ class _IntakeWrite:
         )
         self.notification_rows.execute()
         _email_after_commit(self.notifications)
+        for submission in self.submissions:
+            _mail_resident_after_commit(submission.case, ResidentMail.RECEIVED)
         _classify_after_commit([submission.case for submission in self.submissions])
         self.audit.append()
 
@@ -464,6 +480,7 @@ def case_submit(
     reporter_name: str = "",
     reporter_phone: str = "",
     reporter_email: str = "",
+    reporter_language: str = "",
     photos: Sequence[UploadedFile] = (),
     external_id: str = "",
     submitted_at: datetime | None = None,
@@ -488,6 +505,7 @@ def case_submit(
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         reporter_email=reporter_email,
+        reporter_language=reporter_language,
         photos=photos,
         external_id=external_id,
         submitted_at=submitted_at,
@@ -637,13 +655,15 @@ def case_accept(*, case: Case, actor: Actor, note: str = "") -> Case:
 
 @transaction.atomic
 def case_reject(*, case: Case, actor: Actor, note: str) -> Case:
-    return case_transition(
+    case_transition(
         case=case,
         action=Action.REJECT,
         actor=actor,
         note=_required_reason(note),
         updates={"closed_at": clock.now()},
     )
+    _mail_resident_after_commit(case, ResidentMail.REJECTED)
+    return case
 
 
 @transaction.atomic
@@ -667,6 +687,7 @@ def case_merge(*, case: Case, actor: Actor, into: Case, note: str = "") -> Case:
         actor_unit=actor.unit,
         note=_("Request %(code)s was merged into this one.") % {"code": case.tracking_code},
     )
+    _mail_resident_after_commit(case, ResidentMail.MERGED)
     return case
 
 
@@ -885,6 +906,7 @@ def case_resolve(*, case: Case, actor: Actor, body: str) -> Case:
         case=case, author=actor.user, unit=actor.unit, body=body, is_resolution=True, created_at=now
     )
     _score_reply_after_commit(reply)
+    _mail_resident_after_commit(case, ResidentMail.RESOLVED)
     return case
 
 

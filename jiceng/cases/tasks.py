@@ -1,5 +1,5 @@
-"""Background jobs for requests: escalate missed deadlines, close unanswered, send e-mail, store
-the rate tallies of the months that still change."""
+"""Background jobs for requests: escalate missed deadlines, close unanswered, send e-mail (to staff
+and to residents), store the rate tallies of the months that still change."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.core.mail import send_mail
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from jiceng.cases.models import Notification
+from jiceng.cases import resident_mail
+from jiceng.cases.models import Case, Notification
 from jiceng.cases.rate_services import rate_tallies_rebuild, recent_months
 from jiceng.cases.services import close_unanswered, escalate_overdue
 from jiceng.core.actors import SYSTEM
@@ -59,3 +60,24 @@ def email_notifications(notification_ids: list[int]) -> int:
         )
         sent += 1
     return sent
+
+
+@db_task(retries=3, retry_delay=60)
+def email_resident(case_id: int, kind: str) -> bool:
+    """E-mail the resident who left an address about their request (resident_mail.py);
+    scheduled after the transaction commits, so a failure never touches the workflow; retries."""
+    case = (
+        Case.objects.select_related("category", "current_unit", "merged_into")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or not case.reporter_email:
+        return False
+    subject, body = resident_mail.compose(case, kind)
+    send_mail(
+        subject=subject,
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[case.reporter_email],
+    )
+    return True

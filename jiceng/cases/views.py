@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -78,6 +79,9 @@ def report(request: HttpRequest) -> HttpResponse:
                     is_anonymous=data["is_anonymous"],
                     reporter_name=data["reporter_name"],
                     reporter_phone=data["reporter_phone"],
+                    reporter_email=data["reporter_email"],
+                    # Later e-mails to the resident speak the language they wrote in.
+                    reporter_language=translation.get_language() or "",
                     photos=data["photos"],
                     channel=Channel.WEB,
                 ),
@@ -240,6 +244,9 @@ def staff_entry(request: HttpRequest) -> HttpResponse:
                 is_anonymous=data["is_anonymous"],
                 reporter_name=data["reporter_name"],
                 reporter_phone=data["reporter_phone"],
+                # No reporter_language: the staff's says nothing of the caller's, so e-mails to
+                # the caller speak the site's.
+                reporter_email=data["reporter_email"],
                 photos=data["photos"],
                 channel=data["channel"],
             ),

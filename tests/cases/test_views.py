@@ -51,13 +51,15 @@ class TestResidentReport:
         client = Client()
         form = client.get(reverse("case_report"), **ZH).content.decode()
         assert "柳岸社区" in form and "电梯故障" in form and "<optgroup" in form
-        response = client.post(reverse("case_report"), _form(tree, photos=[_png()]), **ZH)
+        data = _form(tree, photos=[_png()], reporter_email="wang@example.org")
+        response = client.post(reverse("case_report"), data, **ZH)
         assert response.status_code == 302
         case = Case.objects.get()
         done = client.get(response["Location"], **ZH).content.decode()
         assert case.tracking_code in done
         assert case.channel == "web" and case.attachments.count() == 1
         assert case.reporter_phone == "13912345678"
+        assert (case.reporter_email, case.reporter_language) == ("wang@example.org", "zh-hans")
 
     def test_the_confirmation_comes_from_a_signed_cookie_not_a_session_row(self, tree):
         client = Client()
@@ -89,6 +91,7 @@ class TestResidentReport:
             ({"category": "999999"}, "选择一个有效的选项"),
             ({"area": str(10**9)}, "选择一个有效的选项"),
             ({"reporter_phone": "12345"}, "手机号"),
+            ({"reporter_email": "a" * 250 + "@x.cn"}, "254"),
         ],
     )
     def test_bad_input_is_explained_and_nothing_is_stored(self, tree, overrides, message):
@@ -96,6 +99,21 @@ class TestResidentReport:
         assert response.status_code == 200
         assert message in response.content.decode()
         assert not Case.objects.exists()
+
+    def test_an_invalid_email_address_is_explained_and_nothing_is_stored(self, tree, mailoutbox):
+        response = Client().post(reverse("case_report"), _form(tree, reporter_email="wang@"), **EN)
+        assert response.status_code == 200
+        assert "Enter an e-mail address such as name@example.org." in response.content.decode()
+        assert not Case.objects.exists() and not mailoutbox
+
+    def test_an_anonymous_resident_may_leave_an_address_which_staff_see(self, tree):
+        data = _form(tree, is_anonymous="on", reporter_email="anon@example.org")
+        Client().post(reverse("case_report"), data, **ZH)
+        case = Case.objects.get()
+        assert case.is_anonymous and case.reporter_name == ""
+        assert case.reporter_email == "anon@example.org"
+        page = _signed_in(tree, Role.COMMUNITY_STAFF).get(reverse("case_detail", args=[case.pk]))
+        assert "anon@example.org" in page.content.decode()
 
     def test_a_fake_photo_is_refused_on_the_form(self, tree):
         fake = SimpleUploadedFile("x.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")
@@ -235,12 +253,14 @@ class TestStaffPages:
 
     def test_staff_enter_a_phone_request(self, tree):
         client = _signed_in(tree, Role.COMMUNITY_STAFF)
-        data = _form(tree, channel="phone", priority="urgent")
-        response = client.post(reverse("case_staff_entry"), data)
+        data = _form(tree, channel="phone", priority="urgent", reporter_email="w@example.org")
+        response = client.post(reverse("case_staff_entry"), data, **EN)
         case = Case.objects.get()
         assert response["Location"] == reverse("case_detail", args=[case.pk])
         assert (case.channel, case.priority) == ("phone", "urgent")
         assert case.entered_by == tree.people[Role.COMMUNITY_STAFF]
+        # The caller's address is kept; the staff's language is not taken for theirs.
+        assert (case.reporter_email, case.reporter_language) == ("w@example.org", "")
 
     def test_staff_cannot_enter_requests_outside_their_subtree(self, tree):
         client = _signed_in(tree, Role.COMMUNITY_STAFF)
