@@ -52,7 +52,8 @@ class TestReceipt:
             case = _report(tree, Client(), ZH)
         assert case.reporter_language == "zh-hans"
         [receipt] = _to_resident()
-        assert case.tracking_code in receipt.subject
+        assert receipt.subject == f"您的诉求 {case.tracking_code} 已收到"
+        assert f"查询码：{case.tracking_code}" in receipt.body
         assert f"{SITE}/track/{case.tracking_code}/" in receipt.body
         # The category and the date as the Chinese pages show them.
         assert "电梯故障" in receipt.body and "Lift breakdown" not in receipt.body
